@@ -1,0 +1,71 @@
+"""Per-request DataLoaders: one per relation, so SQL counts do not grow with page size.
+
+graphene-django executes synchronously, so these loaders batch explicitly: a list resolver
+announces the keys of its page with `expect(keys)`, and the first `load` fetches every
+announced key in one batch. Results are cached for the rest of the request.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
+from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from crm.masterdata.prices import ResolvedPrice, resolve_prices
+from crm.platform.core.errors import CrmError
+from crm.tenants.models import BusinessUnit
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BatchLoader(Generic[K, V]):
+    def __init__(self, batch: Callable[[list[K]], Mapping[K, V]]) -> None:
+        self._batch = batch
+        self._cache: dict[K, V] = {}
+        self._pending: dict[K, None] = {}
+        self.batches = 0
+
+    def expect(self, keys: Iterable[K]) -> None:
+        for key in keys:
+            if key not in self._cache:
+                self._pending[key] = None
+
+    def load(self, key: K) -> V:
+        if key not in self._cache:
+            self._pending[key] = None
+            keys = list(self._pending)
+            self._pending.clear()
+            self.batches += 1
+            self._cache.update(self._batch(keys))
+        return self._cache[key]
+
+
+def business_day(business_unit: BusinessUnit) -> datetime.date:
+    """Today where the business unit is."""
+    return timezone.now().astimezone(ZoneInfo(business_unit.time_zone)).date()
+
+
+class Loaders:
+    """The DataLoaders of one request."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+    @property
+    def business_unit(self) -> BusinessUnit:
+        business_unit: BusinessUnit = self.request.tenant  # type: ignore[attr-defined]
+        return business_unit
+
+    @cached_property
+    def price_today(self) -> BatchLoader[int, ResolvedPrice | CrmError]:
+        business_unit = self.business_unit
+        day = business_day(business_unit)
+        return BatchLoader(
+            lambda ids: resolve_prices(business_unit=business_unit, material_ids=ids, on=day)
+        )

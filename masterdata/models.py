@@ -1,0 +1,158 @@
+"""Group master data in the shared schema, every row scoped to its group.
+
+HQ governs these; business units read them in their own language and currency.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from moneyed import Money
+
+from crm.platform.core.money import CurrencyCodeField, amount_field
+from crm.platform.core.placement import shared_model
+
+
+class UnitOfMeasure(models.TextChoices):
+    PIECE = "PCS", _("piece")
+    SET = "SET", _("set")
+    KILOGRAM = "KG", _("kilogram")
+    METRE = "M", _("metre")
+    SQUARE_METRE = "M2", _("square metre")
+    LITRE = "L", _("litre")
+    HOUR = "H", _("hour")
+
+
+class MaterialStatus(models.TextChoices):
+    DRAFT = "DRAFT", _("draft")
+    ACTIVE = "ACTIVE", _("active")
+    PHASED_OUT = "PHASED_OUT", _("phased out")
+    OBSOLETE = "OBSOLETE", _("obsolete")
+
+
+@shared_model(personal_data=False)
+class Material(models.Model):
+    """One material under one group-wide code; name and description are translated."""
+
+    group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="materials")
+    code = models.CharField(max_length=40)
+    unit = models.CharField(max_length=4, choices=UnitOfMeasure.choices)
+    status = models.CharField(
+        max_length=12, choices=MaterialStatus.choices, default=MaterialStatus.ACTIVE
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["group", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "code"], name="material_code_unique_in_group"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PriceScope(models.TextChoices):
+    GROUP = "GROUP", _("whole group")
+    REGION = "REGION", _("one region")
+    BUSINESS_UNIT = "BU", _("one business unit")
+
+
+@shared_model(personal_data=False)
+class PriceList(models.Model):
+    """An HQ price list: one currency, one scope, one validity window."""
+
+    group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="price_lists")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    currency = CurrencyCodeField()
+    scope = models.CharField(max_length=6, choices=PriceScope.choices)
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    business_unit = models.ForeignKey(
+        "tenants.BusinessUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text=_("Inclusive; empty is open."))
+
+    class Meta:
+        ordering = ["group", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "code"], name="price_list_code_unique"),
+            models.CheckConstraint(
+                name="price_list_scope_target",
+                condition=(
+                    Q(scope="GROUP", region__isnull=True, business_unit__isnull=True)
+                    | Q(scope="REGION", region__isnull=False, business_unit__isnull=True)
+                    | Q(scope="BU", region__isnull=True, business_unit__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="price_list_window_ordered",
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@shared_model(personal_data=False)
+class PriceListItem(models.Model):
+    """The price of one material on one list, in the list's currency."""
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items")
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="price_items")
+    amount = amount_field()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "material"], name="one_price_per_list"),
+            models.CheckConstraint(name="price_not_negative", condition=Q(amount__gte=0)),
+        ]
+
+    @property
+    def price(self) -> Money:
+        return Money(self.amount, self.price_list.currency)
+
+
+class RateType(models.TextChoices):
+    SPOT = "SPOT", _("spot")
+    MONTH_AVERAGE = "MONTH_AVG", _("month average")
+    BUDGET = "BUDGET", _("budget")
+
+
+@shared_model(personal_data=False)
+class ExchangeRate(models.Model):
+    """1 unit of `base` is worth `rate` units of `quote` on `date`, for one group and rate type."""
+
+    group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="fx_rates")
+    base = CurrencyCodeField()
+    quote = CurrencyCodeField()
+    rate_type = models.CharField(max_length=10, choices=RateType.choices, default=RateType.SPOT)
+    date = models.DateField()
+    rate = models.DecimalField(max_digits=24, decimal_places=10)
+    source = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        ordering = ["group", "base", "quote", "rate_type", "-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "base", "quote", "rate_type", "date"], name="one_rate_per_day"
+            ),
+            models.CheckConstraint(name="rate_positive", condition=Q(rate__gt=Decimal(0))),
+            models.CheckConstraint(name="rate_distinct_currencies", condition=~Q(base=models.F("quote"))),
+        ]
+        indexes = [models.Index(fields=["group", "base", "quote", "rate_type", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.base}/{self.quote} {self.rate_type} {self.date}: {self.rate}"

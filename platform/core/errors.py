@@ -1,0 +1,85 @@
+"""Typed errors: one code enum for the whole API, each code with a translated message.
+
+Domain code raises `CrmError(ErrorCode.X, field=..., **params)`; the API layer turns it into
+`{ field code message }` (mutation payloads) or a GraphQL error entry whose `extensions` carry
+`code`, `field` and the parameters. Clients branch on `code`, never on the message text.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class ErrorCode(enum.StrEnum):
+    TENANT_REQUIRED = "TENANT_REQUIRED"
+    TENANT_NOT_FOUND = "TENANT_NOT_FOUND"
+    WRONG_REGION = "WRONG_REGION"
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    PAGE_SIZE_REQUIRED = "PAGE_SIZE_REQUIRED"
+    PAGE_SIZE_TOO_LARGE = "PAGE_SIZE_TOO_LARGE"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    MALFORMED_ID = "MALFORMED_ID"
+    NOT_FOUND = "NOT_FOUND"
+    QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+    UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
+    UNKNOWN_LANGUAGE = "UNKNOWN_LANGUAGE"
+    PRICE_NOT_FOUND = "PRICE_NOT_FOUND"
+    RATE_NOT_FOUND = "RATE_NOT_FOUND"
+    INVALID_RATE_FILE = "INVALID_RATE_FILE"
+
+
+MESSAGES: dict[ErrorCode, Promise] = {
+    ErrorCode.TENANT_REQUIRED: _(
+        "Choose a business unit with the X-Business-Unit header or its host name."
+    ),
+    ErrorCode.TENANT_NOT_FOUND: _("Business unit “%(business_unit)s” does not exist."),
+    ErrorCode.WRONG_REGION: _(
+        "Business unit “%(business_unit)s” is served by region “%(region)s” at %(endpoint)s."
+    ),
+    ErrorCode.INVALID_ARGUMENT: _("The value of “%(field)s” is not valid: %(reason)s"),
+    ErrorCode.PAGE_SIZE_REQUIRED: _("Say how many records to return with “first” or “last”."),
+    ErrorCode.PAGE_SIZE_TOO_LARGE: _("At most %(limit)s records can be returned at once."),
+    ErrorCode.INVALID_CURSOR: _("The cursor “%(cursor)s” is not valid."),
+    ErrorCode.MALFORMED_ID: _("“%(id)s” is not a valid identifier."),
+    ErrorCode.NOT_FOUND: _("No %(object)s with identifier “%(id)s” exists."),
+    ErrorCode.QUERY_TOO_LARGE: _("The query is larger than %(limit)s bytes."),
+    ErrorCode.QUERY_TOO_DEEP: _("The query is nested deeper than %(limit)s levels."),
+    ErrorCode.TOO_MANY_ALIASES: _("The query uses more than %(limit)s aliases."),
+    ErrorCode.UNKNOWN_CURRENCY: _("“%(currency)s” is not an ISO 4217 currency code."),
+    ErrorCode.UNKNOWN_LANGUAGE: _("“%(language)s” is not a supported language."),
+    ErrorCode.PRICE_NOT_FOUND: _(
+        "No price for material “%(material)s” is valid on %(date)s for this business unit."
+    ),
+    ErrorCode.RATE_NOT_FOUND: _(
+        "No %(rate_type)s exchange rate from %(source)s to %(target)s on or before %(date)s."
+    ),
+    ErrorCode.INVALID_RATE_FILE: _("Line %(line)s of the rate file is not valid: %(reason)s"),
+}
+
+
+class CrmError(Exception):
+    """A business error with a stable code, an optional input field, and message parameters."""
+
+    def __init__(self, code: ErrorCode, *, field: str | None = None, **params: Any) -> None:
+        self.code = code
+        self.field = field
+        self.params = params
+        super().__init__(f"{code}: {params}")
+
+    @property
+    def message(self) -> str:
+        """The message in the active language."""
+        return str(MESSAGES[self.code]) % {"field": self.field, **self.params}
+
+    def as_extensions(self) -> dict[str, Any]:
+        extensions: dict[str, Any] = {"code": self.code.value}
+        if self.field is not None:
+            extensions["field"] = self.field
+        extensions.update({k: str(v) for k, v in self.params.items()})
+        return extensions

@@ -1,0 +1,24 @@
+"""Celery with Redis; tasks carry their tenant schema in the message headers."""
+
+from crm.infra import endpoints
+from crm.platform.settings.base import REGION
+from crm.platform.settings.env import env
+
+_default_broker_db = endpoints.CELLS.get(REGION, (0, 0))[1]
+CELERY_BROKER_URL = env.str("REDIS_URL", default=endpoints.redis_url(_default_broker_db))
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_DEFAULT_QUEUE = f"crm-{REGION}"
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "fx-import-daily": {
+        "task": "crm.masterdata.tasks.import_fx_rates_from_source",
+        "schedule": 6 * 3600.0,
+    },
+}
+FX_RATE_SOURCE = env.str("FX_RATE_SOURCE", default="")

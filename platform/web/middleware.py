@@ -1,0 +1,110 @@
+"""Request routing: which business unit a request is for, whether this cell serves it, its language.
+
+A BU is chosen by the `X-Business-Unit: <group>.<bu>` header or by host name (a `Domain` row such
+as `de.lumina.localhost`). Unknown BU: TENANT_NOT_FOUND. A BU homed in another region: WRONG_REGION
+naming that region and its endpoint; the request never touches a tenant schema here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+
+from crm.i18n import languages
+from crm.platform.core.errors import CrmError, ErrorCode
+from crm.tenants.models import BusinessUnit, Domain
+
+HEADER = "HTTP_X_BUSINESS_UNIT"
+# Paths served without a business unit.
+PUBLIC_PATHS = ("/healthz",)
+
+_STATUS = {
+    ErrorCode.TENANT_REQUIRED: 400,
+    ErrorCode.TENANT_NOT_FOUND: 404,
+    ErrorCode.WRONG_REGION: 421,  # Misdirected Request: ask the right cell
+}
+
+
+def error_response(error: CrmError) -> JsonResponse:
+    body = {"errors": [{"message": error.message, "extensions": error.as_extensions()}]}
+    return JsonResponse(body, status=_STATUS.get(error.code, 400))
+
+
+def _business_units() -> QuerySet[BusinessUnit]:
+    return BusinessUnit.objects.select_related("group", "region")
+
+
+def find_business_unit(request: HttpRequest) -> BusinessUnit:
+    handle = request.META.get(HEADER, "").strip()
+    if handle:
+        group_code, _dot, bu_code = handle.partition(".")
+        found = _business_units().filter(group__code=group_code, code=bu_code).first()
+        if found is None:
+            raise CrmError(ErrorCode.TENANT_NOT_FOUND, business_unit=handle)
+        return found
+    host = request.get_host().split(":")[0].lower()
+    domain = Domain.objects.filter(domain=host).select_related(
+        "tenant", "tenant__group", "tenant__region"
+    ).first()
+    if domain is not None:
+        return domain.tenant
+    if host.count(".") >= 2:  # looks like `<bu>.<group>.<zone>`: a BU that is not there
+        raise CrmError(ErrorCode.TENANT_NOT_FOUND, business_unit=host)
+    raise CrmError(ErrorCode.TENANT_REQUIRED)
+
+
+class BusinessUnitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        connection.set_schema_to_public()
+        if request.path.startswith(PUBLIC_PATHS):
+            return self.get_response(request)
+        language = languages.from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+        with translation.override(language or languages.LAST_RESORT):
+            try:
+                business_unit = find_business_unit(request)
+            except CrmError as error:
+                return error_response(error)
+            if business_unit.region_id != settings.REGION:
+                return error_response(
+                    CrmError(
+                        ErrorCode.WRONG_REGION,
+                        business_unit=business_unit.handle,
+                        region=business_unit.region_id,
+                        endpoint=business_unit.region.api_endpoint,
+                    )
+                )
+        request.tenant = business_unit  # type: ignore[attr-defined]
+        connection.set_tenant(business_unit)
+        try:
+            return self.get_response(request)
+        finally:
+            connection.set_schema_to_public()
+
+
+class RequestLanguageMiddleware:
+    """Activates the request's language: user preference, Accept-Language, then the BU's."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        business_unit: BusinessUnit | None = getattr(request, "tenant", None)
+        user = getattr(request, "user", None)
+        language = languages.request_language(
+            user_language=getattr(user, "language", None) if user and user.is_authenticated else None,
+            accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+            default=business_unit.language if business_unit else languages.LAST_RESORT,
+        )
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        with translation.override(language):
+            response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

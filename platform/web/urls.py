@@ -1,0 +1,19 @@
+"""URLs of a cell: the GraphQL endpoint and a health check."""
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from crm.graphql.core.view import CrmGraphQLView
+
+
+def healthz(_request: HttpRequest) -> JsonResponse:
+    from django.conf import settings
+
+    return JsonResponse({"status": "ok", "region": settings.REGION})
+
+
+urlpatterns = [
+    path("graphql/", csrf_exempt(CrmGraphQLView.as_view())),
+    path("healthz", healthz),
+]

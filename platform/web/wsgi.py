@@ -1,0 +1,8 @@
+"""WSGI entry point of a cell."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.platform.settings")
+application = get_wsgi_application()
