@@ -7,8 +7,12 @@ exists only in its home region's cell.
 
 from __future__ import annotations
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -76,6 +80,10 @@ class BusinessUnit(TenantMixin):
     def handle(self) -> str:
         """The BU's name in the X-Business-Unit header: `<group code>.<BU code>`."""
         return f"{self.group.code}.{self.code}"
+
+    def today(self) -> datetime.date:
+        """The current date where the business unit is."""
+        return timezone.now().astimezone(ZoneInfo(self.time_zone)).date()
 
     @staticmethod
     def schema_name_for(group_code: str, bu_code: str) -> str:

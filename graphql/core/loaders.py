@@ -7,14 +7,11 @@ announced key in one batch. Results are cached for the rest of the request.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from django.utils import timezone
 
 from crm.masterdata.prices import ResolvedPrice, resolve_prices
 from crm.platform.core.errors import CrmError
@@ -46,11 +43,6 @@ class BatchLoader(Generic[K, V]):
         return self._cache[key]
 
 
-def business_day(business_unit: BusinessUnit) -> datetime.date:
-    """Today where the business unit is."""
-    return timezone.now().astimezone(ZoneInfo(business_unit.time_zone)).date()
-
-
 class Loaders:
     """The DataLoaders of one request."""
 
@@ -65,7 +57,7 @@ class Loaders:
     @cached_property
     def price_today(self) -> BatchLoader[int, ResolvedPrice | CrmError]:
         business_unit = self.business_unit
-        day = business_day(business_unit)
+        day = business_unit.today()
         return BatchLoader(
             lambda ids: resolve_prices(business_unit=business_unit, material_ids=ids, on=day)
         )
