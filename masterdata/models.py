@@ -120,6 +120,9 @@ class PriceListItem(models.Model):
             models.CheckConstraint(name="price_not_negative", condition=Q(amount__gte=0)),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.price_list_id}/{self.material_id}: {self.amount}"
+
     @property
     def price(self) -> Money:
         return Money(self.amount, self.price_list.currency)
@@ -150,7 +153,9 @@ class ExchangeRate(models.Model):
                 fields=["group", "base", "quote", "rate_type", "date"], name="one_rate_per_day"
             ),
             models.CheckConstraint(name="rate_positive", condition=Q(rate__gt=Decimal(0))),
-            models.CheckConstraint(name="rate_distinct_currencies", condition=~Q(base=models.F("quote"))),
+            models.CheckConstraint(
+                name="rate_distinct_currencies", condition=~Q(base=models.F("quote"))
+            ),
         ]
         indexes = [models.Index(fields=["group", "base", "quote", "rate_type", "date"])]
 

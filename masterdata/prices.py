@@ -57,9 +57,9 @@ def resolve_prices(
     lists = _applicable_lists(business_unit, on)
     rank = {pl.pk: index for index, pl in enumerate(lists)}
     best: dict[int, PriceListItem] = {}
-    items = PriceListItem.objects.filter(price_list_id__in=rank, material_id__in=ids).select_related(
-        "material"
-    )
+    items = PriceListItem.objects.filter(
+        price_list_id__in=rank, material_id__in=ids
+    ).select_related("material")
     for item in items:
         current = best.get(item.material_id)
         if current is None or rank[item.price_list_id] < rank[current.price_list_id]:
@@ -68,14 +68,14 @@ def resolve_prices(
     conversion_rate: fx.Rate | CrmError | None = None
     result: dict[int, ResolvedPrice | CrmError] = {}
     for material_id in ids:
-        item = best.get(material_id)
-        if item is None:
+        chosen = best.get(material_id)
+        if chosen is None:
             result[material_id] = CrmError(
                 ErrorCode.PRICE_NOT_FOUND, material=material_id, date=on.isoformat()
             )
             continue
-        price_list = by_id[item.price_list_id]
-        source = Money(item.amount, price_list.currency)
+        price_list = by_id[chosen.price_list_id]
+        source = Money(chosen.amount, price_list.currency)
         conversion = None
         if price_list.currency != business_unit.currency:
             if conversion_rate is None:

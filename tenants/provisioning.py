@@ -31,7 +31,9 @@ def ensure_template_schema(*, verbosity: int = 0) -> None:
 
 def local_business_units() -> list[BusinessUnit]:
     """BUs homed in this cell: the only ones with a schema here."""
-    return list(BusinessUnit.objects.filter(region_id=settings.REGION).exclude(schema_name="public"))
+    return list(
+        BusinessUnit.objects.filter(region_id=settings.REGION).exclude(schema_name="public")
+    )
 
 
 def migrate_cell(*, verbosity: int = 1) -> list[str]:
@@ -71,6 +73,7 @@ def provision_business_unit(
         raise CrmError(ErrorCode.UNKNOWN_LANGUAGE, field="language", language=language)
     currency_code = currency_of(currency).code
     with transaction.atomic():
+        business_unit: BusinessUnit
         business_unit, _created = BusinessUnit.objects.update_or_create(
             group=group,
             code=code,

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from graphql import GraphQLError
 
 from crm.platform.core.errors import CrmError
 from crm.platform.core.errors import ErrorCode as DomainErrorCode
+from graphql import GraphQLError
 
 ErrorCode = graphene.Enum.from_enum(DomainErrorCode, description="Every error code of the API.")
 
 
 class Error(graphene.ObjectType):
-    """A typed error: the input `field` it concerns (if any), a stable `code`, a translated `message`."""
+    """A typed error: the input `field` it concerns, a stable `code`, a translated `message`."""
 
     field = graphene.String()
     code = graphene.Field(ErrorCode, required=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm.platform.core.errors import CrmError, ErrorCode
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -18,8 +19,6 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-
-from crm.platform.core.errors import CrmError, ErrorCode
 
 
 def _error(code: ErrorCode, **params: Any) -> GraphQLError:
@@ -45,7 +44,11 @@ def _depth(
         if isinstance(selection, FieldNode):
             if selection.name.value.startswith("__"):
                 continue  # introspection is bounded by the schema itself
-            child = 1 + _depth(selection.selection_set, fragments, visited) if selection.selection_set else 0
+            child = (
+                1 + _depth(selection.selection_set, fragments, visited)
+                if selection.selection_set
+                else 0
+            )
             deepest = max(deepest, child)
         elif isinstance(selection, InlineFragmentNode):
             deepest = max(deepest, _depth(selection.selection_set, fragments, visited))

@@ -8,13 +8,13 @@ from django.conf import settings
 from django.http import HttpRequest
 from graphene.validation import DisableIntrospection
 from graphene_django.views import GraphQLView
-from graphql import ExecutionResult, specified_rules
 
 from crm.graphql.core import errors, limits
 from crm.graphql.core.loaders import Loaders
+from graphql import ExecutionResult, specified_rules
 
 
-class CrmGraphQLView(GraphQLView):  # type: ignore[misc]
+class CrmGraphQLView(GraphQLView):
     def __init__(self, **kwargs: Any) -> None:
         rules = [
             *specified_rules,

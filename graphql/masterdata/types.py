@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import graphene
 from graphene import relay
-from graphql import GraphQLError
 
 from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.types import Conversion, Money
@@ -13,9 +12,10 @@ from crm.masterdata import models
 from crm.masterdata.prices import ResolvedPrice
 from crm.platform.core.errors import CrmError
 from crm.tenants.models import BusinessUnit
+from graphql import GraphQLError
 
-UnitOfMeasure = graphene.Enum.from_enum(models.UnitOfMeasure)  # type: ignore[arg-type]
-MaterialStatus = graphene.Enum.from_enum(models.MaterialStatus)  # type: ignore[arg-type]
+UnitOfMeasure = graphene.Enum.from_enum(models.UnitOfMeasure)
+MaterialStatus = graphene.Enum.from_enum(models.MaterialStatus)
 
 
 def text_chain(info: graphene.ResolveInfo) -> list[str]:
@@ -68,7 +68,9 @@ class Material(graphene.ObjectType):
     description = graphene.String(required=True)
     price = graphene.Field(
         MaterialPrice,
-        description="Valid today for this business unit; null with a PRICE_NOT_FOUND error if none.",
+        description=(
+            "Valid today for this business unit; null with a PRICE_NOT_FOUND error if none."
+        ),
     )
 
     @classmethod
@@ -94,7 +96,7 @@ class Material(graphene.ObjectType):
 
     @staticmethod
     def resolve_price(root: models.Material, info: graphene.ResolveInfo) -> ResolvedPrice:
-        resolved = info.context.loaders.price_today.load(root.pk)
+        resolved: ResolvedPrice | CrmError = info.context.loaders.price_today.load(root.pk)
         if isinstance(resolved, CrmError):
             resolved.params["material"] = root.code
             error: GraphQLError = graphql_error(resolved)
@@ -110,4 +112,5 @@ class MaterialConnection(relay.Connection):
 
     @staticmethod
     def resolve_total_count(root: MaterialConnection, _info: graphene.ResolveInfo) -> int:
-        return root.page.queryset.count()  # type: ignore[attr-defined,no-any-return]
+        count: int = root.page.queryset.count()
+        return count

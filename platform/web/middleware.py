@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 
 from crm.i18n import languages
 from crm.platform.core.errors import CrmError, ErrorCode
+from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit, Domain
 
 HEADER = "HTTP_X_BUSINESS_UNIT"
@@ -36,23 +36,29 @@ def error_response(error: CrmError) -> JsonResponse:
 
 
 def _business_units() -> QuerySet[BusinessUnit]:
-    return BusinessUnit.objects.select_related("group", "region")
+    queryset: QuerySet[BusinessUnit] = BusinessUnit.objects.select_related("group", "region")
+    return queryset
 
 
 def find_business_unit(request: HttpRequest) -> BusinessUnit:
     handle = request.META.get(HEADER, "").strip()
     if handle:
         group_code, _dot, bu_code = handle.partition(".")
-        found = _business_units().filter(group__code=group_code, code=bu_code).first()
+        found: BusinessUnit | None = (
+            _business_units().filter(group__code=group_code, code=bu_code).first()
+        )
         if found is None:
             raise CrmError(ErrorCode.TENANT_NOT_FOUND, business_unit=handle)
         return found
     host = request.get_host().split(":")[0].lower()
-    domain = Domain.objects.filter(domain=host).select_related(
-        "tenant", "tenant__group", "tenant__region"
-    ).first()
+    domain = (
+        Domain.objects.filter(domain=host)
+        .select_related("tenant", "tenant__group", "tenant__region")
+        .first()
+    )
     if domain is not None:
-        return domain.tenant
+        tenant: BusinessUnit = domain.tenant
+        return tenant
     if host.count(".") >= 2:  # looks like `<bu>.<group>.<zone>`: a BU that is not there
         raise CrmError(ErrorCode.TENANT_NOT_FOUND, business_unit=host)
     raise CrmError(ErrorCode.TENANT_REQUIRED)
@@ -63,7 +69,7 @@ class BusinessUnitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         if request.path.startswith(PUBLIC_PATHS):
             return self.get_response(request)
         language = languages.from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
@@ -82,11 +88,11 @@ class BusinessUnitMiddleware:
                     )
                 )
         request.tenant = business_unit  # type: ignore[attr-defined]
-        connection.set_tenant(business_unit)
+        tenant_connection().set_tenant(business_unit)
         try:
             return self.get_response(request)
         finally:
-            connection.set_schema_to_public()
+            tenant_connection().set_schema_to_public()
 
 
 class RequestLanguageMiddleware:
@@ -99,11 +105,13 @@ class RequestLanguageMiddleware:
         business_unit: BusinessUnit | None = getattr(request, "tenant", None)
         user = getattr(request, "user", None)
         language = languages.request_language(
-            user_language=getattr(user, "language", None) if user and user.is_authenticated else None,
+            user_language=getattr(user, "language", None)
+            if user and user.is_authenticated
+            else None,
             accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
             default=business_unit.language if business_unit else languages.LAST_RESORT,
         )
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         with translation.override(language):
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)

@@ -33,6 +33,9 @@ class PriceBookEntry(models.Model):
             models.UniqueConstraint(fields=["material_id", "day"], name="one_entry_per_day"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.material_code} {self.day}: {self.amount} {self.currency}"
+
     @property
     def price(self) -> Money:
         return Money(self.amount, self.currency)

@@ -6,10 +6,11 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from crm.masterdata.models import Material
 from crm.masterdata.prices import ResolvedPrice, resolve_prices
+from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit
 from crm.tenants.pricebook.models import PriceBookEntry
 
@@ -29,9 +30,10 @@ def refresh_price_book(*, business_unit: BusinessUnit, day: datetime.date) -> Re
     Must run with the BU's schema active. A material without a valid price gets no entry for the
     day (a stale one is removed) and is named in the result, never priced at zero.
     """
-    if connection.schema_name != business_unit.schema_name:
+    if tenant_connection().schema_name != business_unit.schema_name:
         raise RuntimeError(
-            f"price book of {business_unit.schema_name} refreshed from schema {connection.schema_name}"
+            f"price book of {business_unit.schema_name} "
+            f"refreshed from schema {tenant_connection().schema_name}"
         )
     materials = {m.pk: m for m in Material.objects.filter(group_id=business_unit.group_id)}
     resolved = resolve_prices(business_unit=business_unit, material_ids=materials, on=day)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-
 from crm.platform.celery_app import app
+from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit
 from crm.tenants.pricebook.services import refresh_price_book
 
@@ -19,7 +18,7 @@ from crm.tenants.pricebook.services import refresh_price_book
     max_retries=5,
 )
 def refresh_price_book_task() -> dict[str, Any]:
-    business_unit = connection.tenant
+    business_unit = tenant_connection().tenant
     if not isinstance(business_unit, BusinessUnit):
         raise RuntimeError("refresh_price_book_task must be sent from a business unit's schema")
     result = refresh_price_book(business_unit=business_unit, day=business_unit.today())
