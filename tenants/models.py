@@ -21,7 +21,7 @@ from crm.platform.core.placement import shared_model
 
 
 @shared_model(personal_data=False)
-class Group(models.Model):
+class Group(models.Model):  # type: ignore[django-manager-missing]
     """A manufacturing group: one customer of this SaaS, with its HQ and business units."""
 
     code = models.SlugField(unique=True, max_length=40)

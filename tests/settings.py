@@ -1,0 +1,14 @@
+"""Settings for the test suite: the `cn` cell, its own test database and broker database."""
+
+import os
+
+from crm.infra import endpoints
+
+os.environ["REGION"] = "cn"
+os.environ.setdefault("REDIS_URL", endpoints.redis_url(9))
+os.environ.setdefault("TEST_DATABASE_NAME", "test_crm")
+
+from crm.platform.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
