@@ -8,7 +8,7 @@ os.environ["REGION"] = "cn"
 os.environ.setdefault("REDIS_URL", endpoints.redis_url(9))
 os.environ.setdefault("TEST_DATABASE_NAME", "test_crm")
 
-from crm.platform.settings import *  # noqa: E402, F403
+from crm.platform.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -5,6 +5,7 @@ from __future__ import annotations
 import graphene
 from django.db.models import Q, QuerySet
 from graphene import relay
+from graphql_relay import from_global_id
 from modeltranslation.utils import build_localized_fieldname
 
 from crm.graphql.core.errors import graphql_error
@@ -118,12 +119,8 @@ class MasterdataQueries(graphene.ObjectType):
 
 
 def material_pk(global_id: str) -> int:
-    try:
-        kind, raw = relay.Node.from_global_id(global_id)
-        if kind != "Material":
-            raise ValueError(kind)
-        return int(raw)
-    except (ValueError, TypeError, UnicodeError) as exc:
-        raise CrmError(ErrorCode.MALFORMED_ID, field="id", id=global_id) from exc
-    except Exception as exc:  # graphql-relay raises a bare Exception on undecodable input
-        raise CrmError(ErrorCode.MALFORMED_ID, field="id", id=global_id) from exc
+    """The primary key inside a `Material` global id, or a typed MALFORMED_ID error."""
+    kind, raw = from_global_id(global_id)
+    if kind != "Material" or not raw.isdigit():
+        raise CrmError(ErrorCode.MALFORMED_ID, field="id", id=global_id)
+    return int(raw)

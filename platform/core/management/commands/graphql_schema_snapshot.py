@@ -27,5 +27,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {SNAPSHOT.name}")
             return
         if not SNAPSHOT.exists() or SNAPSHOT.read_text(encoding="utf-8") != sdl:
-            raise CommandError("The live schema differs from graphql/schema.graphql: `make schema`.")
+            raise CommandError(
+                "The live schema differs from graphql/schema.graphql: `make schema`."
+            )
         self.stdout.write("The live schema matches graphql/schema.graphql.")

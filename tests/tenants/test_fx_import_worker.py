@@ -1,0 +1,39 @@
+"""A real worker imports FX rates into the shared schema and re-prices the BU's price book."""
+
+from __future__ import annotations
+
+import time
+
+from django_tenants.utils import schema_context
+
+from crm.masterdata.models import ExchangeRate
+from crm.masterdata.tasks import import_fx_rates_task
+from crm.tenants.pricebook.models import PriceBookEntry
+
+
+def test_worker_imports_rates_and_refreshes_the_local_price_books(world, celery_worker_process):
+    csv_text = "date,base,quote,rate\n2002-02-01,CNY,EUR,0.1111\n2002-02-01,CNY,JPY,19.5\n"
+    result = import_fx_rates_task.delay(group_id=world.acme_id, csv_text=csv_text, source="t")
+    outcome = result.get(timeout=60)
+    assert outcome == {"rates": 2, "repriced": ["acme.hq"]}
+    assert ExchangeRate.objects.filter(group_id=world.acme_id, source="t").count() == 2
+
+    deadline = time.monotonic() + 60
+    with schema_context("bu_acme_hq"):
+        while PriceBookEntry.objects.count() < 60 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        entries = {e.material_code: e for e in PriceBookEntry.objects.all()}
+    assert len(entries) == 60  # every priced material; M-NOPRICE has no entry, never a zero
+    assert "M-NOPRICE" not in entries
+    assert entries["M-001"].price.currency.code == "CNY"
+    assert str(entries["M-001"].amount) == "101.3700"
+
+
+def test_worker_refuses_a_bad_rate_file_with_a_typed_result(world, celery_worker_process):
+    csv_text = "date,base,quote,rate\n2002-03-01,CNY,EUR,zero\n"
+    outcome = import_fx_rates_task.delay(
+        group_id=world.acme_id, csv_text=csv_text, source="bad"
+    ).get(timeout=60)
+    assert outcome["error"]["code"] == "INVALID_RATE_FILE"
+    assert outcome["error"]["line"] == "2"
+    assert not ExchangeRate.objects.filter(source="bad").exists()
