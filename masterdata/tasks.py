@@ -9,19 +9,13 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from crm.masterdata.fx import import_rates_csv
-from crm.platform.celery_app import app
+from crm.platform.celery_app import RETRYING, app
 from crm.platform.core.errors import CrmError
 from crm.tenants.models import BusinessUnit, Group
 from crm.tenants.pricebook.tasks import refresh_price_book_task
 
 
-@app.task(
-    name="crm.masterdata.import_fx_rates",
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
+@app.task(name="crm.masterdata.import_fx_rates", **RETRYING)
 def import_fx_rates_task(*, group_id: int, csv_text: str, source: str) -> dict[str, Any]:
     """Runs in the public schema. Idempotent: a rate for the same day and type is replaced."""
     group = Group.objects.get(pk=group_id)

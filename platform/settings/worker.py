@@ -15,10 +15,3 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_DEFAULT_QUEUE = f"crm-{REGION}"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "fx-import-daily": {
-        "task": "crm.masterdata.tasks.import_fx_rates_from_source",
-        "schedule": 6 * 3600.0,
-    },
-}
-FX_RATE_SOURCE = env.str("FX_RATE_SOURCE", default="")

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm.platform.celery_app import app
+from crm.platform.celery_app import RETRYING, app
 from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit
 from crm.tenants.pricebook.services import refresh_price_book
 
 
-@app.task(
-    name="crm.tenants.pricebook.refresh",
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
+@app.task(name="crm.tenants.pricebook.refresh", **RETRYING)
 def refresh_price_book_task() -> dict[str, Any]:
     business_unit = tenant_connection().tenant
     if not isinstance(business_unit, BusinessUnit):
