@@ -59,7 +59,6 @@ def keyset_page(
 ) -> Page[M]:
     """One page of `queryset` ordered by the unique field `key`."""
     size = page_size(first)
-    filtered = queryset
     ordered = queryset.order_by(key)
     if after:
         ordered = ordered.filter(**{f"{key}__gt": decode_cursor(kind, after)})
@@ -70,5 +69,5 @@ def keyset_page(
         cursors=[encode_cursor(kind, str(getattr(record, key))) for record in records],
         has_next_page=len(rows) > size,
         has_previous_page=bool(after),
-        queryset=filtered,
+        queryset=queryset,
     )
