@@ -1,14 +1,21 @@
-"""The GraphQL schema of a cell: every area's queries, one endpoint."""
+"""The GraphQL schema of a cell: every area's queries and mutations, one endpoint."""
 
 import graphene
 
 from crm.graphql.core.errors import Error, ErrorCode
+from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.queries import MasterdataQueries
+from crm.graphql.permissions.mutations import PermissionMutations
+from crm.graphql.permissions.queries import PermissionQueries
 from crm.graphql.tenants.queries import TenancyQueries
 
 
-class Query(TenancyQueries, MasterdataQueries, graphene.ObjectType):
+class Query(TenancyQueries, MasterdataQueries, PermissionQueries, graphene.ObjectType):
     pass
 
 
-schema = graphene.Schema(query=Query, types=[Error, ErrorCode])
+class Mutation(MasterdataMutations, PermissionMutations, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation, types=[Error, ErrorCode])

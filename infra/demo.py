@@ -19,6 +19,7 @@ from crm.masterdata.models import (
     Material,
     PriceList,
     PriceListItem,
+    PriceListStatus,
     PriceScope,
     RateType,
     UnitOfMeasure,
@@ -303,6 +304,7 @@ def _load_master_data(group: Group) -> None:
                 "business_unit": BusinessUnit.objects.get(group=group, code=bu) if bu else None,
                 "valid_from": start,
                 "valid_to": None,
+                "status": PriceListStatus.ACTIVE,
             },
         )
         for material_code, amount in prices.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
@@ -15,6 +16,9 @@ from moneyed import Money
 
 from crm.platform.core.money import CurrencyCodeField, amount_field
 from crm.platform.core.placement import shared_model
+
+if TYPE_CHECKING:
+    from crm.tenants.models import BusinessUnit
 
 
 class UnitOfMeasure(models.TextChoices):
@@ -46,15 +50,29 @@ class Material(models.Model):
     )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
+    # In the group currency; an input of margins, hidden from most roles by the default policy.
+    standard_cost = models.DecimalField(max_digits=19, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["group", "code"]
         constraints = [
             models.UniqueConstraint(fields=["group", "code"], name="material_code_unique_in_group"),
+            models.CheckConstraint(
+                name="standard_cost_not_negative",
+                condition=Q(standard_cost__isnull=True) | Q(standard_cost__gte=0),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.code
+
+
+class PriceListStatus(models.TextChoices):
+    """A list is prepared as a draft, is live once activated, and is retired at the end."""
+
+    DRAFT = "DRAFT", _("draft")
+    ACTIVE = "ACTIVE", _("active")
+    RETIRED = "RETIRED", _("retired")
 
 
 class PriceScope(models.TextChoices):
@@ -80,6 +98,9 @@ class PriceList(models.Model):
     )
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True, help_text=_("Inclusive; empty is open."))
+    status = models.CharField(
+        max_length=8, choices=PriceListStatus.choices, default=PriceListStatus.DRAFT
+    )
 
     class Meta:
         ordering = ["group", "code"]
@@ -101,6 +122,24 @@ class PriceList(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @staticmethod
+    def applying_to(business_unit: BusinessUnit) -> Q:
+        """Lists whose scope covers the BU: the group's, its region's and its own."""
+        return (
+            Q(scope=PriceScope.GROUP)
+            | Q(scope=PriceScope.REGION, region_id=business_unit.region_id)
+            | Q(scope=PriceScope.BUSINESS_UNIT, business_unit_id=business_unit.pk)
+        )
+
+    def applies_to(self, business_unit: BusinessUnit) -> bool:
+        return (
+            self.scope == PriceScope.GROUP
+            or (self.scope == PriceScope.REGION and self.region_id == business_unit.region_id)
+            or (
+                self.scope == PriceScope.BUSINESS_UNIT and self.business_unit_id == business_unit.pk
+            )
+        )
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

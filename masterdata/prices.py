@@ -16,7 +16,7 @@ from django.db.models import Q
 from moneyed import Money
 
 from crm.masterdata import fx
-from crm.masterdata.models import PriceList, PriceListItem, PriceScope
+from crm.masterdata.models import PriceList, PriceListItem, PriceListStatus, PriceScope
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.core.money import round_money
 from crm.tenants.models import BusinessUnit
@@ -34,11 +34,7 @@ class ResolvedPrice:
 
 
 def _applicable_lists(bu: BusinessUnit, on: datetime.date) -> list[PriceList]:
-    scope = (
-        Q(scope=PriceScope.GROUP)
-        | Q(scope=PriceScope.REGION, region_id=bu.region_id)
-        | Q(scope=PriceScope.BUSINESS_UNIT, business_unit_id=bu.pk)
-    )
+    scope = PriceList.applying_to(bu) & Q(status=PriceListStatus.ACTIVE)
     window = Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
     currencies = {bu.currency, bu.group.currency}
     lists = PriceList.objects.filter(scope, window, group_id=bu.group_id, currency__in=currencies)

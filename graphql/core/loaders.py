@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 
 from django.http import HttpRequest
 
+from crm.masterdata.models import PriceListItem
 from crm.masterdata.prices import ResolvedPrice, resolve_prices
 from crm.platform.core.errors import CrmError
 from crm.tenants.models import BusinessUnit
@@ -61,3 +62,18 @@ class Loaders:
         return BatchLoader(
             lambda ids: resolve_prices(business_unit=business_unit, material_ids=ids, on=day)
         )
+
+    @cached_property
+    def price_list_items(self) -> BatchLoader[int, list[PriceListItem]]:
+        def batch(ids: list[int]) -> dict[int, list[PriceListItem]]:
+            found: dict[int, list[PriceListItem]] = {key: [] for key in ids}
+            items = (
+                PriceListItem.objects.filter(price_list_id__in=ids)
+                .select_related("material", "price_list")
+                .order_by("material__code")
+            )
+            for item in items:
+                found[item.price_list_id].append(item)
+            return found
+
+        return BatchLoader(batch)

@@ -52,3 +52,19 @@ class Conversion(graphene.ObjectType):
     @staticmethod
     def resolve_rate_date(root: ConversionValue, _info: graphene.ResolveInfo) -> object:
         return root.rate.date
+
+
+class TranslationInput(graphene.InputObjectType):
+    """A text in one language, e.g. {language: "de", text: "Bildschirm"}."""
+
+    language = graphene.String(required=True)
+    text = graphene.String(required=True)
+
+
+def translations(entries: list[dict[str, str]] | None) -> dict[str, str]:
+    return {entry["language"]: entry["text"] for entry in entries or []}
+
+
+class StageDirection(graphene.Enum):
+    ADVANCE = "advance"
+    RETREAT = "retreat"

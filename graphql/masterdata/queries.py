@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import graphene
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from graphene import relay
+from graphene.utils.str_converters import to_camel_case
 from graphql_relay import from_global_id
 from modeltranslation.utils import build_localized_fieldname
 
 from crm.graphql.core.errors import graphql_error
-from crm.graphql.core.pagination import keyset_page
-from crm.graphql.masterdata.types import Material, MaterialConnection
+from crm.graphql.core.exports import EXPORT_LIMIT, export_csv
+from crm.graphql.core.pagination import Ordering, connection_from_page, keyset_page
+from crm.graphql.core.permissions import caller
+from crm.graphql.masterdata.types import (
+    Material,
+    MaterialConnection,
+    MaterialsExport,
+    MaterialStatus,
+    PriceList,
+    PriceListConnection,
+    PriceListStatus,
+)
 from crm.i18n.languages import SUPPORTED
 from crm.masterdata import models
+from crm.masterdata.access import MATERIAL, PRICE_LIST
 from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.permissions.engine import Access
 from crm.tenants.models import BusinessUnit
 
 MAX_SEARCH_LENGTH = 100
+EXPORT_COLUMNS = {
+    "code": lambda m: m.code,
+    "name": lambda m: m.name_en or m.name,
+    "unit": lambda m: m.unit,
+    "status": lambda m: m.status,
+    "standard_cost": lambda m: m.standard_cost,
+}
+M = TypeVar("M", bound=Model)
 
 
-def visible_materials(business_unit: BusinessUnit) -> QuerySet[models.Material]:
+def group_materials(business_unit: BusinessUnit) -> QuerySet[models.Material]:
     return models.Material.objects.filter(group_id=business_unit.group_id)
 
 
@@ -31,17 +54,101 @@ def search_filter(search: str) -> Q:
     return condition
 
 
+class SortDirection(graphene.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class MaterialOrderField(graphene.Enum):
+    CODE = "code"
+    STANDARD_COST = "standard_cost"
+
+
+class MaterialOrder(graphene.InputObjectType):
+    field = graphene.Field(MaterialOrderField, required=True)
+    direction = graphene.Field(SortDirection, default_value="asc")
+
+
+class MaterialFilter(graphene.InputObjectType):
+    search = graphene.String(description="Part of the code or of the name in any language.")
+    status = graphene.List(graphene.NonNull(MaterialStatus))
+    standard_cost_at_least = graphene.Decimal()
+    standard_cost_at_most = graphene.Decimal()
+
+
+def _forward_only(last: int | None, before: str | None) -> None:
+    if last is not None or before is not None:
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT,
+            field="last" if last is not None else "before",
+            reason="this list pages forward only; use first and after",
+        )
+
+
+def filtered_materials(
+    access: Access, filter: dict[str, Any] | None, order_by: dict[str, Any] | None
+) -> tuple[QuerySet[models.Material], Ordering | None]:
+    """The caller's visible materials, filtered and ordered only on fields they can read."""
+    queryset = access.visible(MATERIAL, group_materials(access.business_unit))
+    filter = filter or {}
+    search = (filter.get("search") or "").strip()
+    if search:
+        if len(search) > MAX_SEARCH_LENGTH:
+            raise CrmError(
+                ErrorCode.INVALID_ARGUMENT,
+                field="search",
+                reason=f"at most {MAX_SEARCH_LENGTH} characters",
+            )
+        access.require_readable(MATERIAL, "code", argument="search")
+        access.require_readable(MATERIAL, "name", argument="search")
+        queryset = queryset.filter(search_filter(search))
+    if filter.get("status"):
+        access.require_readable(MATERIAL, "status", argument="status")
+        queryset = queryset.filter(
+            status__in=[str(s.value if hasattr(s, "value") else s) for s in filter["status"]]
+        )
+    for argument, lookup in (("standard_cost_at_least", "gte"), ("standard_cost_at_most", "lte")):
+        if filter.get(argument) is not None:
+            access.require_readable(MATERIAL, "standard_cost", argument=to_camel_case(argument))
+            queryset = queryset.filter(**{f"standard_cost__{lookup}": filter[argument]})
+    ordering = None
+    if order_by:
+        field = str(
+            order_by["field"].value if hasattr(order_by["field"], "value") else order_by["field"]
+        )
+        access.require_readable(MATERIAL, field, argument="orderBy")
+        direction = order_by.get("direction") or "asc"
+        descending = str(direction.value if hasattr(direction, "value") else direction) == "desc"
+        ordering = None if field == "code" and not descending else Ordering(field, descending)
+    return queryset, ordering
+
+
 class MasterdataQueries(graphene.ObjectType):
     materials = relay.ConnectionField(
         MaterialConnection,
-        search=graphene.String(description="Part of the code or of the name in any language."),
-        description="Materials of the group, ordered by code.",
+        filter=graphene.Argument(MaterialFilter),
+        order_by=graphene.Argument(MaterialOrder, description="Then by code."),
+        search=graphene.String(description="Shorthand for filter.search."),
+        description="Materials of the group you may view, ordered by code unless told.",
     )
     material = graphene.Field(
         Material,
         id=graphene.ID(),
         code=graphene.String(),
         description="One material, by global id or by group code.",
+    )
+    materials_export = graphene.Field(
+        MaterialsExport,
+        filter=graphene.Argument(MaterialFilter),
+        description=f"CSV of the materials you may export (at most {EXPORT_LIMIT} rows).",
+    )
+    price_lists = relay.ConnectionField(
+        PriceListConnection,
+        status=graphene.List(graphene.NonNull(PriceListStatus)),
+        description="Price lists of the group you may view, ordered by code.",
+    )
+    price_list = graphene.Field(
+        PriceList, id=graphene.ID(), code=graphene.String(), description="One price list."
     )
 
     @staticmethod
@@ -53,74 +160,121 @@ class MasterdataQueries(graphene.ObjectType):
         last: int | None = None,
         before: str | None = None,
         search: str | None = None,
+        filter: dict[str, Any] | None = None,
+        order_by: dict[str, Any] | None = None,
     ) -> MaterialConnection:
         try:
-            if last is not None or before is not None:
-                raise CrmError(
-                    ErrorCode.INVALID_ARGUMENT,
-                    field="last" if last is not None else "before",
-                    reason="this list pages forward only; use first and after",
-                )
-            queryset = visible_materials(info.context.tenant)
+            _forward_only(last, before)
+            access = caller(info)
             if search:
-                if len(search) > MAX_SEARCH_LENGTH:
-                    raise CrmError(
-                        ErrorCode.INVALID_ARGUMENT,
-                        field="search",
-                        reason=f"at most {MAX_SEARCH_LENGTH} characters",
-                    )
-                queryset = queryset.filter(search_filter(search.strip()))
-            page = keyset_page(queryset, kind="Material", key="code", first=first, after=after)
+                filter = {**(filter or {}), "search": search}
+            queryset, ordering = filtered_materials(access, filter, order_by)
+            page = keyset_page(
+                queryset, kind="Material", key="code", first=first, after=after, ordering=ordering
+            )
         except CrmError as error:
             raise graphql_error(error) from error
         info.context.loaders.price_today.expect(record.pk for record in page.records)
-        connection = MaterialConnection(
-            edges=[
-                MaterialConnection.Edge(node=record, cursor=cursor)
-                for record, cursor in zip(page.records, page.cursors, strict=True)
-            ],
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
-        )
-        connection.page = page
+        connection: MaterialConnection = connection_from_page(MaterialConnection, page)
         return connection
 
     @staticmethod
     def resolve_material(
         _root: None, info: graphene.ResolveInfo, id: str | None = None, code: str | None = None
     ) -> models.Material:
-        business_unit: BusinessUnit = info.context.tenant
         try:
-            if (id is None) == (code is None):
-                raise CrmError(
-                    ErrorCode.INVALID_ARGUMENT, field="id", reason="give exactly one of id and code"
-                )
-            queryset = visible_materials(business_unit)
-            if id is not None:
-                pk = material_pk(id)
-                found = queryset.filter(pk=pk).first()
-            else:
-                found = queryset.filter(code=code).first()
-            if found is None:
-                raise CrmError(
-                    ErrorCode.NOT_FOUND,
-                    field="id" if id is not None else "code",
-                    object="material",
-                    id=id or code,
-                )
+            access = caller(info)
+            queryset = access.visible(MATERIAL, group_materials(access.business_unit))
+            found = one_by_id_or_code(queryset, "Material", MATERIAL.name, id, code)
         except CrmError as error:
             raise graphql_error(error) from error
         info.context.loaders.price_today.expect([found.pk])
         return found
 
+    @staticmethod
+    def resolve_materials_export(
+        _root: None, info: graphene.ResolveInfo, filter: dict[str, Any] | None = None
+    ) -> MaterialsExport:
+        try:
+            access = caller(info)
+            queryset, _ordering = filtered_materials(access, filter, None)
+            text, count = export_csv(access, MATERIAL, queryset.order_by("code"), EXPORT_COLUMNS)
+        except CrmError as error:
+            raise graphql_error(error) from error
+        return MaterialsExport(csv=text, rows=count)
 
-def material_pk(global_id: str) -> int:
-    """The primary key inside a `Material` global id, or a typed MALFORMED_ID error."""
-    kind, raw = from_global_id(global_id)
-    if kind != "Material" or not raw.isdigit():
-        raise CrmError(ErrorCode.MALFORMED_ID, field="id", id=global_id)
+    @staticmethod
+    def resolve_price_lists(
+        _root: None,
+        info: graphene.ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        status: list[Any] | None = None,
+    ) -> PriceListConnection:
+        try:
+            _forward_only(last, before)
+            access = caller(info)
+            queryset = access.visible(PRICE_LIST, group_price_lists(access.business_unit))
+            if status:
+                access.require_readable(PRICE_LIST, "status", argument="status")
+                queryset = queryset.filter(status__in=[str(getattr(s, "value", s)) for s in status])
+            page = keyset_page(queryset, kind="PriceList", key="code", first=first, after=after)
+        except CrmError as error:
+            raise graphql_error(error) from error
+        connection: PriceListConnection = connection_from_page(PriceListConnection, page)
+        return connection
+
+    @staticmethod
+    def resolve_price_list(
+        _root: None, info: graphene.ResolveInfo, id: str | None = None, code: str | None = None
+    ) -> models.PriceList:
+        try:
+            access = caller(info)
+            queryset = access.visible(PRICE_LIST, group_price_lists(access.business_unit))
+            found: models.PriceList = one_by_id_or_code(
+                queryset, "PriceList", PRICE_LIST.name, id, code
+            )
+        except CrmError as error:
+            raise graphql_error(error) from error
+        return found
+
+
+def group_price_lists(business_unit: BusinessUnit) -> QuerySet[models.PriceList]:
+    return models.PriceList.objects.filter(group_id=business_unit.group_id).select_related(
+        "business_unit"
+    )
+
+
+def one_by_id_or_code(
+    queryset: QuerySet[M], kind: str, object_name: str, id: str | None, code: str | None
+) -> M:
+    """The one record by global id or by code in `queryset`; NOT_FOUND when not visible."""
+    if (id is None) == (code is None):
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT, field="id", reason="give exactly one of id and code"
+        )
+    if id is not None:
+        found = queryset.filter(pk=pk_of(kind, id)).first()
+    else:
+        found = queryset.filter(code=code).first()
+    if found is None:
+        raise CrmError(
+            ErrorCode.NOT_FOUND,
+            field="id" if id is not None else "code",
+            object=object_name,
+            id=id or code,
+        )
+    return found
+
+
+def pk_of(kind: str, global_id: str, *, field: str = "id") -> int:
+    """The primary key inside a global id of `kind`, or a typed MALFORMED_ID error."""
+    try:
+        found_kind, raw = from_global_id(global_id)
+    except (ValueError, TypeError, UnicodeError):
+        raise CrmError(ErrorCode.MALFORMED_ID, field=field, id=global_id) from None
+    if found_kind != kind or not raw.isdigit():
+        raise CrmError(ErrorCode.MALFORMED_ID, field=field, id=global_id)
     return int(raw)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import graphene
 from graphene import relay
+from moneyed import Money as MoneyValue
 
 from crm.graphql.core.errors import graphql_error
+from crm.graphql.core.permissions import access_of, permissions_field
 from crm.graphql.core.types import Conversion, Money
 from crm.i18n import languages
-from crm.masterdata import models
+from crm.masterdata import access, models
 from crm.masterdata.prices import ResolvedPrice
 from crm.platform.core.errors import CrmError
 from crm.tenants.models import BusinessUnit
@@ -55,28 +59,38 @@ class MaterialPrice(graphene.ObjectType):
         return root.conversion
 
 
+def _group_money(amount: Decimal | None, info: graphene.ResolveInfo) -> MoneyValue | None:
+    if amount is None:
+        return None
+    business_unit: BusinessUnit = info.context.tenant
+    return MoneyValue(amount, business_unit.group.currency)
+
+
 class Material(graphene.ObjectType):
-    """A material under its group-wide code."""
+    """A material under its group-wide code. Fields are null where the policy hides them."""
 
     class Meta:
         interfaces = (relay.Node,)
 
-    code = graphene.String(required=True)
-    unit = graphene.Field(UnitOfMeasure, required=True)
-    status = graphene.Field(MaterialStatus, required=True)
-    name = graphene.String(required=True, description="In the request's language, with fallback.")
-    description = graphene.String(required=True)
+    code = graphene.String()
+    unit = graphene.Field(UnitOfMeasure)
+    status = graphene.Field(MaterialStatus)
+    name = graphene.String(description="In the request's language, with fallback.")
+    description = graphene.String()
+    standard_cost = graphene.Field(Money, description="In the group currency.")
     price = graphene.Field(
         MaterialPrice,
         description=(
             "Valid today for this business unit; null with a PRICE_NOT_FOUND error if none."
         ),
     )
+    permissions = permissions_field(access.MATERIAL)
 
     @classmethod
     def get_node(cls, info: graphene.ResolveInfo, id: str) -> models.Material | None:
         business_unit: BusinessUnit = info.context.tenant
-        return models.Material.objects.filter(group_id=business_unit.group_id, pk=id).first()
+        queryset = models.Material.objects.filter(group_id=business_unit.group_id, pk=id)
+        return access_of(info).visible(access.MATERIAL, queryset).first()
 
     @staticmethod
     def resolve_unit(root: models.Material, _info: graphene.ResolveInfo) -> object:
@@ -95,6 +109,10 @@ class Material(graphene.ObjectType):
         return languages.translated(root, "description", text_chain(info))
 
     @staticmethod
+    def resolve_standard_cost(root: models.Material, info: graphene.ResolveInfo) -> object:
+        return _group_money(root.standard_cost, info)
+
+    @staticmethod
     def resolve_price(root: models.Material, info: graphene.ResolveInfo) -> ResolvedPrice:
         resolved: ResolvedPrice | CrmError = info.context.loaders.price_today.load(root.pk)
         if isinstance(resolved, CrmError):
@@ -102,6 +120,13 @@ class Material(graphene.ObjectType):
             error: GraphQLError = graphql_error(resolved)
             raise error
         return resolved
+
+
+class MaterialsExport(graphene.ObjectType):
+    """A CSV export: one header row, then one row per material; hidden cells are empty."""
+
+    csv = graphene.String(required=True)
+    rows = graphene.Int(required=True)
 
 
 class MaterialConnection(relay.Connection):
@@ -112,5 +137,87 @@ class MaterialConnection(relay.Connection):
 
     @staticmethod
     def resolve_total_count(root: MaterialConnection, _info: graphene.ResolveInfo) -> int:
+        count: int = root.page.queryset.count()
+        return count
+
+
+PriceScope = graphene.Enum.from_enum(models.PriceScope)
+PriceListStatus = graphene.Enum.from_enum(models.PriceListStatus)
+
+
+class PriceListCoverage(graphene.ObjectType):
+    """Whom a list prices for: the whole group, one region, or one business unit."""
+
+    scope = graphene.Field(PriceScope, required=True)
+    region = graphene.String(description="Region code, for a regional list.")
+    business_unit = graphene.String(description="BU code, for a list of one business unit.")
+
+
+class PriceListItem(graphene.ObjectType):
+    material_code = graphene.String(required=True)
+    price = graphene.Field(Money, required=True, description="In the list's currency.")
+
+    @staticmethod
+    def resolve_material_code(root: models.PriceListItem, _info: graphene.ResolveInfo) -> str:
+        return root.material.code
+
+    @staticmethod
+    def resolve_price(root: models.PriceListItem, _info: graphene.ResolveInfo) -> MoneyValue:
+        return root.price
+
+
+class PriceList(graphene.ObjectType):
+    """An HQ price list. Fields are null where the policy hides them."""
+
+    class Meta:
+        interfaces = (relay.Node,)
+
+    code = graphene.String()
+    name = graphene.String(description="In the request's language, with fallback.")
+    currency = graphene.String()
+    coverage = graphene.Field(PriceListCoverage)
+    status = graphene.Field(PriceListStatus)
+    valid_from = graphene.Date()
+    valid_to = graphene.Date(description="Inclusive; null is open-ended.")
+    items = graphene.List(
+        graphene.NonNull(PriceListItem), description="Every price on the list, by material code."
+    )
+    permissions = permissions_field(access.PRICE_LIST)
+
+    @classmethod
+    def get_node(cls, info: graphene.ResolveInfo, id: str) -> models.PriceList | None:
+        business_unit: BusinessUnit = info.context.tenant
+        queryset = models.PriceList.objects.filter(group_id=business_unit.group_id, pk=id)
+        return access_of(info).visible(access.PRICE_LIST, queryset).first()
+
+    @staticmethod
+    def resolve_name(root: models.PriceList, info: graphene.ResolveInfo) -> str:
+        return languages.translated(root, "name", text_chain(info))
+
+    @staticmethod
+    def resolve_coverage(root: models.PriceList, _info: graphene.ResolveInfo) -> PriceListCoverage:
+        return PriceListCoverage(
+            scope=models.PriceScope(root.scope),
+            region=root.region_id,
+            business_unit=root.business_unit.code if root.business_unit else None,
+        )
+
+    @staticmethod
+    def resolve_status(root: models.PriceList, _info: graphene.ResolveInfo) -> object:
+        return models.PriceListStatus(root.status)
+
+    @staticmethod
+    def resolve_items(root: models.PriceList, info: graphene.ResolveInfo) -> object:
+        return info.context.loaders.price_list_items.load(root.pk)
+
+
+class PriceListConnection(relay.Connection):
+    class Meta:
+        node = PriceList
+
+    total_count = graphene.Int(required=True)
+
+    @staticmethod
+    def resolve_total_count(root: PriceListConnection, _info: graphene.ResolveInfo) -> int:
         count: int = root.page.queryset.count()
         return count

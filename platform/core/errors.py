@@ -32,6 +32,15 @@ class ErrorCode(enum.StrEnum):
     PRICE_NOT_FOUND = "PRICE_NOT_FOUND"
     RATE_NOT_FOUND = "RATE_NOT_FOUND"
     INVALID_RATE_FILE = "INVALID_RATE_FILE"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    NOT_A_MEMBER = "NOT_A_MEMBER"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    FIELD_FORBIDDEN = "FIELD_FORBIDDEN"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    INVALID_STAGE_CHANGE = "INVALID_STAGE_CHANGE"
+    INVALID_POLICY = "INVALID_POLICY"
+    IN_USE = "IN_USE"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -60,6 +69,21 @@ MESSAGES: dict[ErrorCode, Promise] = {
         "No %(rate_type)s exchange rate from %(source)s to %(target)s on or before %(date)s."
     ),
     ErrorCode.INVALID_RATE_FILE: _("Line %(line)s of the rate file is not valid: %(reason)s"),
+    ErrorCode.UNAUTHENTICATED: _(
+        "Sign in: send “Authorization: Bearer <token>” with a valid, unrevoked token."
+    ),
+    ErrorCode.INVALID_CREDENTIALS: _("The user name or the password is wrong."),
+    ErrorCode.NOT_A_MEMBER: _("You hold no role in business unit “%(business_unit)s”."),
+    ErrorCode.PERMISSION_DENIED: _(
+        "You may not %(action)s this %(object)s (field: %(name)s) in its current stage."
+    ),
+    ErrorCode.FIELD_FORBIDDEN: _("Field “%(name)s” of %(object)s is hidden from you."),
+    ErrorCode.ALREADY_EXISTS: _("A %(object)s with %(field)s “%(value)s” already exists."),
+    ErrorCode.INVALID_STAGE_CHANGE: _(
+        "A %(object)s in stage “%(stage)s” cannot move %(direction)s."
+    ),
+    ErrorCode.INVALID_POLICY: _("The policy change is not valid: %(reason)s"),
+    ErrorCode.IN_USE: _("The %(object)s “%(id)s” is still in use and cannot be deleted."),
 }
 
 

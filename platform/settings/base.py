@@ -19,6 +19,7 @@ SHARED_APPS = [
     "crm.regions",
     "crm.tenants",
     "crm.platform.accounts",
+    "crm.platform.permissions",
     "modeltranslation",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -41,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "crm.platform.web.middleware.AccessMiddleware",
     "crm.platform.web.middleware.RequestLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]

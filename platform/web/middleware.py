@@ -15,7 +15,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 
 from crm.i18n import languages
+from crm.platform.accounts.authentication import bearer_token, credentials_for
 from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.permissions.engine import Access, load_policy
+from crm.platform.permissions.models import AuditEvent
 from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit, Domain
 
@@ -24,6 +27,8 @@ HEADER = "HTTP_X_BUSINESS_UNIT"
 PUBLIC_PATHS = ("/healthz",)
 
 _STATUS = {
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.NOT_A_MEMBER: 403,
     ErrorCode.TENANT_REQUIRED: 400,
     ErrorCode.TENANT_NOT_FOUND: 404,
     ErrorCode.WRONG_REGION: 421,  # Misdirected Request: ask the right cell
@@ -93,6 +98,59 @@ class BusinessUnitMiddleware:
             return self.get_response(request)
         finally:
             tenant_connection().set_schema_to_public()
+
+
+def client_address(request: HttpRequest) -> str:
+    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
+    return str(request.META.get("REMOTE_ADDR", ""))[:60]
+
+
+class AccessMiddleware:
+    """Who is calling: a bearer token becomes the request's `access` in its business unit.
+
+    No header: `access` is None and every resolver but sign-in answers UNAUTHENTICATED. A bad,
+    revoked or expired token: 401. A valid principal without a role in this BU (another group,
+    another BU): 403 NOT_A_MEMBER, audited. The access's audit queue is written after the
+    response is built, outside any transaction a refused mutation rolled back.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        business_unit: BusinessUnit | None = getattr(request, "tenant", None)
+        request.access = None  # type: ignore[attr-defined]
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if business_unit is None or not header:
+            return self.get_response(request)
+        language = languages.from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+        with translation.override(language or business_unit.language):
+            token = bearer_token(header)
+            try:
+                if token is None:
+                    raise CrmError(ErrorCode.UNAUTHENTICATED)
+                credentials = credentials_for(token)
+            except CrmError as error:
+                return error_response(error)
+            access = Access(
+                credentials.principal,
+                business_unit,
+                load_policy(business_unit.group_id),
+                origin=client_address(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            if not access.grants:
+                refusal = CrmError(ErrorCode.NOT_A_MEMBER, business_unit=business_unit.handle)
+                access.audit(AuditEvent.DENIED, action="access", code=refusal.code.value)
+                access.flush()
+                return error_response(refusal)
+        request.access = access  # type: ignore[attr-defined]
+        if credentials.user is not None:
+            request.user = credentials.user
+        try:
+            return self.get_response(request)
+        finally:
+            access.flush()
 
 
 class RequestLanguageMiddleware:

@@ -1,0 +1,68 @@
+"""The small base of every mutation: its own error type and code enum, the caller's access.
+
+A mutation subclasses `CrmMutation`, lists the codes it can answer in `Meta.error_codes`, and
+implements `perform(info, access, **arguments)` returning the payload's other fields. A refusal
+(`CrmError`) becomes `errors: [<Mutation>Error { field code message }]` with every other payload
+field null; the service it called was atomic, so nothing changed. A code the mutation did not
+declare is a bug and surfaces as a top-level GraphQL error instead of being hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import graphene
+from graphene.types.mutation import MutationOptions
+
+from crm.graphql.core.errors import graphql_error
+from crm.graphql.core.permissions import caller
+from crm.platform.core.errors import CrmError, ErrorCode
+
+ALWAYS = (ErrorCode.UNAUTHENTICATED, ErrorCode.PERMISSION_DENIED)
+
+
+class CrmMutation(graphene.Mutation):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def __init_subclass_with_meta__(
+        cls,
+        error_codes: Iterable[ErrorCode] = (),
+        _meta: MutationOptions | None = None,
+        **options: Any,
+    ) -> None:
+        codes = tuple(dict.fromkeys((*ALWAYS, *error_codes)))
+        name = options.get("name") or cls.__name__
+        code_enum = graphene.Enum(f"{name}ErrorCode", [(code.value, code.value) for code in codes])
+        error_type = type(
+            f"{name}Error",
+            (graphene.ObjectType,),
+            {
+                "__doc__": f"Why {name} refused; nothing was changed.",
+                "field": graphene.String(description="The argument concerned, if one."),
+                "code": graphene.Field(code_enum, required=True),
+                "message": graphene.String(required=True, description="In the request's language."),
+            },
+        )
+        cls.errors = graphene.List(graphene.NonNull(error_type), required=True)
+        cls.error_codes = frozenset(codes)
+        cls.error_type = error_type
+        super().__init_subclass_with_meta__(_meta=_meta, **options)
+
+    @classmethod
+    def mutate(cls, _root: None, info: graphene.ResolveInfo, **arguments: Any) -> CrmMutation:
+        try:
+            # Each subclass defines `perform(cls, info, access, **its arguments)`.
+            perform: Callable[..., dict[str, Any]] = cls.perform
+            payload = perform(info, caller(info), **arguments)
+        except CrmError as error:
+            if error.code not in cls.error_codes:
+                raise graphql_error(error) from error
+            return cls(
+                errors=[
+                    cls.error_type(field=error.field, code=error.code.value, message=error.message)
+                ]
+            )
+        return cls(errors=[], **payload)

@@ -1,0 +1,25 @@
+"""Master-data mutations, one per file, gathered into the schema's Mutation type."""
+
+import graphene
+
+from crm.graphql.masterdata.mutations.material_change_stage import MaterialChangeStage
+from crm.graphql.masterdata.mutations.material_create import MaterialCreate
+from crm.graphql.masterdata.mutations.material_delete import MaterialDelete
+from crm.graphql.masterdata.mutations.material_update import MaterialUpdate
+from crm.graphql.masterdata.mutations.price_list_change_stage import PriceListChangeStage
+from crm.graphql.masterdata.mutations.price_list_create import PriceListCreate
+from crm.graphql.masterdata.mutations.price_list_delete import PriceListDelete
+from crm.graphql.masterdata.mutations.price_list_set_items import PriceListSetItems
+from crm.graphql.masterdata.mutations.price_list_update import PriceListUpdate
+
+
+class MasterdataMutations(graphene.ObjectType):
+    material_create = MaterialCreate.Field()
+    material_update = MaterialUpdate.Field()
+    material_change_stage = MaterialChangeStage.Field()
+    material_delete = MaterialDelete.Field()
+    price_list_create = PriceListCreate.Field()
+    price_list_update = PriceListUpdate.Field()
+    price_list_set_items = PriceListSetItems.Field()
+    price_list_change_stage = PriceListChangeStage.Field()
+    price_list_delete = PriceListDelete.Field()

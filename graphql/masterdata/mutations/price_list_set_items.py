@@ -1,0 +1,53 @@
+"""priceListSetItems: set prices of materials on a list (the `items` field must be writable)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import graphene
+
+from crm.graphql.core.mutations import CrmMutation
+from crm.graphql.masterdata.queries import pk_of
+from crm.graphql.masterdata.types import PriceList
+from crm.masterdata import services
+from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.permissions.engine import Access
+
+MAX_ITEMS = 1000
+
+
+class PriceInput(graphene.InputObjectType):
+    material_code = graphene.String(required=True)
+    amount = graphene.Decimal(required=True, description="In the list's currency.")
+
+
+class PriceListSetItems(CrmMutation):
+    class Meta:
+        error_codes = (ErrorCode.NOT_FOUND, ErrorCode.MALFORMED_ID, ErrorCode.INVALID_ARGUMENT)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        items = graphene.List(graphene.NonNull(PriceInput), required=True)
+
+    price_list = graphene.Field(PriceList)
+
+    @classmethod
+    def perform(
+        cls, info: graphene.ResolveInfo, access: Access, *, id: str, items: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        if len(items) > MAX_ITEMS:
+            raise CrmError(ErrorCode.INVALID_ARGUMENT, field="items", reason=f"at most {MAX_ITEMS}")
+        prices: dict[str, Decimal] = {}
+        for item in items:
+            if item["material_code"] in prices:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    field="items",
+                    reason=f"{item['material_code']} is given twice",
+                )
+            prices[item["material_code"]] = item["amount"]
+        price_list = services.price_list_set_items(
+            access=access, price_list_id=pk_of("PriceList", id), prices=prices
+        )
+        return {"price_list": price_list}

@@ -1,0 +1,310 @@
+"""Writing materials and price lists: typed, keyword-only, atomic, asked of the policy engine.
+
+Each function takes the caller's `Access`; the engine decides, on the record as it is under a row
+lock, whether the action and every field written are allowed. Nothing here checks a role.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from modeltranslation.utils import build_localized_fieldname
+
+from crm.i18n import languages
+from crm.masterdata.access import MATERIAL, PRICE_LIST
+from crm.masterdata.models import (
+    Material,
+    PriceList,
+    PriceListItem,
+    PriceScope,
+    UnitOfMeasure,
+)
+from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.core.money import currency as currency_of
+from crm.platform.permissions.engine import Access
+from crm.platform.permissions.registry import ObjectType
+from crm.platform.permissions.vocabulary import Action
+from crm.platform.permissions.writes import lock_visible, move_stage
+from crm.regions.models import Region
+from crm.tenants.models import BusinessUnit
+
+CODE_LENGTH = 40
+NAME_LENGTH = 200
+
+
+def _code(value: str) -> str:
+    code = value.strip()
+    if not code or len(code) > CODE_LENGTH:
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT, field="code", reason=f"1 to {CODE_LENGTH} characters"
+        )
+    return code
+
+
+def _set_translations(record: Any, field: str, texts: Mapping[str, str], *, limit: int) -> None:
+    for language, text in texts.items():
+        code = languages.supported(language)
+        if code is None or code != language:
+            raise CrmError(ErrorCode.UNKNOWN_LANGUAGE, field=field, language=language)
+        if len(text) > limit:
+            raise CrmError(
+                ErrorCode.INVALID_ARGUMENT, field=field, reason=f"at most {limit} characters"
+            )
+        setattr(record, build_localized_fieldname(field, code), text.strip())
+    if field == "name" and not any(
+        getattr(record, build_localized_fieldname(field, code)) for code in languages.SUPPORTED
+    ):
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT, field=field, reason="give a name in one language"
+        )
+
+
+def _cost(value: Decimal | None) -> Decimal | None:
+    if value is not None and (value < 0 or value.as_tuple().exponent < -4):  # type: ignore[operator]
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT,
+            field="standardCost",
+            reason="not negative, at most 4 decimal places",
+        )
+    return value
+
+
+def _unique_code(object_type: ObjectType, record: Any, code: str) -> None:
+    others = type(record).objects.filter(group_id=record.group_id, code=code).exclude(pk=record.pk)
+    if others.exists():
+        raise CrmError(ErrorCode.ALREADY_EXISTS, field="code", object=object_type.name, value=code)
+
+
+# -- materials ----------------------------------------------------------------------------------
+
+
+def material_create(
+    *,
+    access: Access,
+    code: str,
+    unit: UnitOfMeasure,
+    names: Mapping[str, str],
+    descriptions: Mapping[str, str] | None = None,
+    standard_cost: Decimal | None = None,
+) -> Material:
+    written = ["code", "unit", "name"]
+    written += ["description"] if descriptions else []
+    written += ["standard_cost"] if standard_cost is not None else []
+    access.require(Action.CREATE, MATERIAL, written)
+    material = Material(
+        group_id=access.business_unit.group_id,
+        code=_code(code),
+        unit=unit,
+        standard_cost=_cost(standard_cost),
+    )
+    _set_translations(material, "name", names, limit=NAME_LENGTH)
+    _set_translations(material, "description", descriptions or {}, limit=10_000)
+    with transaction.atomic():
+        _unique_code(MATERIAL, material, material.code)
+        material.save()
+    return material
+
+
+def material_update(*, access: Access, material_id: int, changes: Mapping[str, Any]) -> Material:
+    """`changes` maps governed fields (code, unit, name, description, standard_cost) to values;
+    name and description are {language: text}."""
+    with transaction.atomic():
+        material = lock_visible(
+            access,
+            MATERIAL,
+            Material.objects.filter(group_id=access.business_unit.group_id),
+            material_id,
+        )
+        access.require(Action.EDIT, material, changes.keys())
+        for field, value in changes.items():
+            if field in ("name", "description"):
+                _set_translations(
+                    material, field, value, limit=NAME_LENGTH if field == "name" else 10_000
+                )
+            elif field == "code":
+                material.code = _code(value)
+                _unique_code(MATERIAL, material, material.code)
+            elif field == "standard_cost":
+                material.standard_cost = _cost(value)
+            elif field == "unit":
+                material.unit = value
+            else:
+                raise CrmError(ErrorCode.INVALID_ARGUMENT, field=field, reason="not writable")
+        material.save()
+    return material
+
+
+def material_move(*, access: Access, material_id: int, action: str) -> Material:
+    with transaction.atomic():
+        material = lock_visible(
+            access,
+            MATERIAL,
+            Material.objects.filter(group_id=access.business_unit.group_id),
+            material_id,
+        )
+        return move_stage(access, MATERIAL, material, action)
+
+
+def material_delete(*, access: Access, material_id: int) -> None:
+    with transaction.atomic():
+        material = lock_visible(
+            access,
+            MATERIAL,
+            Material.objects.filter(group_id=access.business_unit.group_id),
+            material_id,
+        )
+        access.require(Action.DELETE, material)
+        try:
+            with transaction.atomic():
+                material.delete()
+        except ProtectedError:
+            raise CrmError(
+                ErrorCode.IN_USE, field="id", object=MATERIAL.name, id=material.code
+            ) from None
+
+
+# -- price lists --------------------------------------------------------------------------------
+
+
+def _coverage(
+    group_id: int, scope: PriceScope, region: str | None, business_unit: str | None
+) -> tuple[Region | None, BusinessUnit | None]:
+    if scope == PriceScope.GROUP:
+        if region or business_unit:
+            raise CrmError(
+                ErrorCode.INVALID_ARGUMENT,
+                field="coverage",
+                reason="a group list names no region or business unit",
+            )
+        return None, None
+    if scope == PriceScope.REGION:
+        found = Region.objects.filter(code=region or "").first()
+        if found is None or business_unit:
+            raise CrmError(
+                ErrorCode.INVALID_ARGUMENT, field="coverage", reason="name one existing region"
+            )
+        return found, None
+    unit = BusinessUnit.objects.filter(group_id=group_id, code=business_unit or "").first()
+    if unit is None or region:
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT,
+            field="coverage",
+            reason="name one business unit of the group",
+        )
+    return None, unit
+
+
+def _window(valid_from: datetime.date, valid_to: datetime.date | None) -> None:
+    if valid_to is not None and valid_to < valid_from:
+        raise CrmError(ErrorCode.INVALID_ARGUMENT, field="validTo", reason="before validFrom")
+
+
+def price_list_create(
+    *,
+    access: Access,
+    code: str,
+    names: Mapping[str, str],
+    currency: str,
+    scope: PriceScope,
+    region: str | None,
+    business_unit: str | None,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None,
+) -> PriceList:
+    access.require(
+        Action.CREATE,
+        PRICE_LIST,
+        ["code", "name", "currency", "coverage", "valid_from", "valid_to"],
+    )
+    group_id = access.business_unit.group_id
+    covered_region, covered_unit = _coverage(group_id, scope, region, business_unit)
+    _window(valid_from, valid_to)
+    price_list = PriceList(
+        group_id=group_id,
+        code=_code(code),
+        currency=currency_of(currency, field="currency").code,
+        scope=scope,
+        region=covered_region,
+        business_unit=covered_unit,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    _set_translations(price_list, "name", names, limit=NAME_LENGTH)
+    with transaction.atomic():
+        _unique_code(PRICE_LIST, price_list, price_list.code)
+        price_list.save()
+    return price_list
+
+
+def _locked_list(access: Access, price_list_id: int) -> PriceList:
+    return lock_visible(
+        access,
+        PRICE_LIST,
+        PriceList.objects.filter(group_id=access.business_unit.group_id),
+        price_list_id,
+    )
+
+
+def price_list_update(
+    *, access: Access, price_list_id: int, changes: Mapping[str, Any]
+) -> PriceList:
+    """`changes` maps code, name ({language: text}), valid_from, valid_to to new values."""
+    with transaction.atomic():
+        price_list = _locked_list(access, price_list_id)
+        access.require(Action.EDIT, price_list, changes.keys())
+        for field, value in changes.items():
+            if field == "name":
+                _set_translations(price_list, "name", value, limit=NAME_LENGTH)
+            elif field == "code":
+                price_list.code = _code(value)
+                _unique_code(PRICE_LIST, price_list, price_list.code)
+            elif field in ("valid_from", "valid_to"):
+                setattr(price_list, field, value)
+            else:
+                raise CrmError(ErrorCode.INVALID_ARGUMENT, field=field, reason="not writable")
+        _window(price_list.valid_from, price_list.valid_to)
+        price_list.save()
+    return price_list
+
+
+def price_list_set_items(
+    *, access: Access, price_list_id: int, prices: Mapping[str, Decimal]
+) -> PriceList:
+    """Set the prices of materials (by group code) on a list; other items stay as they are."""
+    with transaction.atomic():
+        price_list = _locked_list(access, price_list_id)
+        access.require(Action.EDIT, price_list, ["items"])
+        materials = {
+            m.code: m
+            for m in Material.objects.filter(group_id=price_list.group_id, code__in=list(prices))
+        }
+        for code, amount in prices.items():
+            if code not in materials:
+                raise CrmError(ErrorCode.NOT_FOUND, field="items", object=MATERIAL.name, id=code)
+            if amount < 0 or amount.as_tuple().exponent < -4:  # type: ignore[operator]
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    field="items",
+                    reason=f"{code}: not negative, at most 4 decimal places",
+                )
+            PriceListItem.objects.update_or_create(
+                price_list=price_list, material=materials[code], defaults={"amount": amount}
+            )
+    return price_list
+
+
+def price_list_move(*, access: Access, price_list_id: int, action: str) -> PriceList:
+    with transaction.atomic():
+        return move_stage(access, PRICE_LIST, _locked_list(access, price_list_id), action)
+
+
+def price_list_delete(*, access: Access, price_list_id: int) -> None:
+    with transaction.atomic():
+        price_list = _locked_list(access, price_list_id)
+        access.require(Action.DELETE, price_list)
+        price_list.delete()

@@ -1,0 +1,178 @@
+"""The default roles and policy every new group starts from; a group admin changes them later.
+
+Master data is written by HQ stewards only; business units read what applies to them, and only
+in its live stages; standard cost (a margin input) is hidden outside HQ and finance. Later issues
+add the rows of the types they bring (leads, opportunities, quotes, contracts) here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from crm.i18n.languages import SUPPORTED
+from crm.platform.accounts.models import Role
+from crm.platform.permissions.models import PolicyRule, PolicyVersion
+from crm.platform.permissions.vocabulary import Action, Scope
+from crm.tenants.models import Group
+
+V, C, E, D = Action.VIEW, Action.CREATE, Action.EDIT, Action.DELETE
+ADV, RET, APP, EXP, ASG = (
+    Action.ADVANCE,
+    Action.RETREAT,
+    Action.APPROVE,
+    Action.EXPORT,
+    Action.ASSIGN,
+)
+
+GROUP_ADMIN = "group_admin"
+STEWARD = "hq_steward"
+DIRECTOR = "hq_director"
+BU_MANAGER = "bu_manager"
+FRONT_SALES = "front_sales"
+BACK_SUPPORT = "back_support"
+LEGAL = "legal"
+FINANCE = "finance"
+DELIVERY = "delivery"
+AUDITOR = "auditor"
+INTEGRATION = "integration"
+
+DEFAULT_ROLES = {
+    GROUP_ADMIN: _("Group administrator"),
+    STEWARD: _("HQ master-data steward"),
+    DIRECTOR: _("HQ sales director"),
+    BU_MANAGER: _("Business unit manager"),
+    FRONT_SALES: _("Front-end sales"),
+    BACK_SUPPORT: _("Back-end support (pre-sales, solution)"),
+    LEGAL: _("Legal"),
+    FINANCE: _("Finance"),
+    DELIVERY: _("Delivery and service"),
+    AUDITOR: _("Read-only auditor"),
+    INTEGRATION: _("Integration (API key)"),
+}
+# Roles normally held at group level (HQ); the others are held in one business unit.
+GROUP_LEVEL_ROLES = frozenset({GROUP_ADMIN, STEWARD, DIRECTOR, AUDITOR})
+BU_READERS = (BU_MANAGER, FRONT_SALES, BACK_SUPPORT, LEGAL, FINANCE, DELIVERY, INTEGRATION)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    role: str
+    scope: Scope
+    actions: tuple[str, ...]
+    stage: str = ""
+    default: str = "read"
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _every(
+    roles: tuple[str, ...], scope: Scope, actions: tuple[str, ...], **kw: object
+) -> list[RuleSpec]:
+    return [RuleSpec(role, scope, actions, **kw) for role in roles]  # type: ignore[arg-type]
+
+
+G, BU = Scope.GROUP, Scope.BUSINESS_UNIT
+STATUS_READ = {"status": "read"}
+NO_COST = {"standard_cost": "hidden"}
+
+MATERIAL = [
+    RuleSpec(GROUP_ADMIN, G, (V, C, E, D, ADV, RET, EXP), default="write", fields=STATUS_READ),
+    RuleSpec(STEWARD, G, (V, C, E, D, ADV, EXP), "DRAFT", "write", STATUS_READ),
+    RuleSpec(STEWARD, G, (V, E, ADV, RET, EXP), "ACTIVE", "write", STATUS_READ),
+    RuleSpec(STEWARD, G, (V, E, ADV, RET, EXP), "PHASED_OUT", "write", STATUS_READ),
+    RuleSpec(STEWARD, G, (V, RET, EXP), "OBSOLETE"),
+    *_every((DIRECTOR, AUDITOR), G, (V, EXP)),
+    *[
+        RuleSpec(
+            role, BU, (V, EXP) if role in (BU_MANAGER, INTEGRATION) else (V,), stage, fields=NO_COST
+        )
+        for role in BU_READERS
+        if role != FINANCE
+        for stage in ("ACTIVE", "PHASED_OUT")
+    ],
+    *[RuleSpec(FINANCE, BU, (V, EXP), stage) for stage in ("ACTIVE", "PHASED_OUT", "OBSOLETE")],
+]
+
+NO_ITEMS = {"items": "hidden"}
+PRICE_LIST = [
+    RuleSpec(GROUP_ADMIN, G, (V, C, E, D, ADV, RET, EXP), default="write", fields=STATUS_READ),
+    RuleSpec(STEWARD, G, (V, C, E, D, ADV, EXP), "DRAFT", "write", STATUS_READ),
+    # A live list is not rewritten: only its end date may move, and it can be retired.
+    RuleSpec(STEWARD, G, (V, E, ADV, EXP), "ACTIVE", fields={"valid_to": "write"}),
+    RuleSpec(STEWARD, G, (V, EXP), "RETIRED"),
+    *_every((DIRECTOR, AUDITOR), G, (V, EXP)),
+    *_every((BU_MANAGER, FINANCE, INTEGRATION), BU, (V, EXP), stage="ACTIVE"),
+    *_every((BU_MANAGER, FINANCE), BU, (V,), stage="RETIRED"),
+    *_every((FRONT_SALES, BACK_SUPPORT), BU, (V,), stage="ACTIVE"),
+    *_every((LEGAL, DELIVERY), BU, (V,), stage="ACTIVE", fields=NO_ITEMS),
+]
+
+EXCHANGE_RATE = [
+    RuleSpec(GROUP_ADMIN, G, (V, C, EXP)),
+    RuleSpec(STEWARD, G, (V, C, EXP)),
+    *_every((DIRECTOR, AUDITOR), G, (V, EXP)),
+    *_every(BU_READERS, BU, (V,)),
+]
+
+ADMINISTRATION = {
+    "policy": [RuleSpec(GROUP_ADMIN, G, (V, E), default="write"), RuleSpec(AUDITOR, G, (V,))],
+    "api_key": [RuleSpec(GROUP_ADMIN, G, (V, C, D), default="write"), RuleSpec(AUDITOR, G, (V,))],
+    "membership": [
+        RuleSpec(GROUP_ADMIN, G, (V, C, D), default="write"),
+        RuleSpec(AUDITOR, G, (V,)),
+        RuleSpec(BU_MANAGER, BU, (V,)),
+    ],
+    "audit_entry": [RuleSpec(AUDITOR, G, (V, EXP)), RuleSpec(GROUP_ADMIN, G, (V,))],
+}
+
+DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
+    "material": MATERIAL,
+    "price_list": PRICE_LIST,
+    "exchange_rate": EXCHANGE_RATE,
+    **ADMINISTRATION,
+}
+
+
+def install_default_roles(group: Group) -> dict[str, Role]:
+    roles: dict[str, Role] = {}
+    for code, label in DEFAULT_ROLES.items():
+        names = {}
+        for language in SUPPORTED:
+            with override(language):
+                names[f"name_{language.replace('-', '_')}"] = str(label)
+        with override("en"):
+            role, _created = Role.objects.get_or_create(
+                group=group, code=code, defaults={"name": str(label), **names}
+            )
+        roles[code] = role
+    return roles
+
+
+@transaction.atomic
+def install_default_policy(group: Group) -> PolicyVersion:
+    """Roles and the first policy version of a new group; a group that has a policy keeps it."""
+    roles = install_default_roles(group)
+    existing = PolicyVersion.objects.filter(group=group, active=True).first()
+    if existing is not None:
+        return existing
+    version = PolicyVersion.objects.create(
+        group=group, number=1, active=True, note="default policy"
+    )
+    PolicyRule.objects.bulk_create(
+        PolicyRule(
+            version=version,
+            object_type=object_type,
+            role=roles[spec.role],
+            stage=spec.stage,
+            scope=spec.scope,
+            actions=list(spec.actions),
+            default_field_mode=spec.default,
+            field_modes=dict(spec.fields),
+        )
+        for object_type, specs in DEFAULT_POLICY.items()
+        for spec in specs
+    )
+    return version
