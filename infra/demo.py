@@ -24,6 +24,8 @@ from crm.masterdata.models import (
     RateType,
     UnitOfMeasure,
 )
+from crm.platform.accounts.models import Membership, Role, User
+from crm.platform.permissions.defaults import install_default_policy
 from crm.regions.models import Jurisdiction, Region
 from crm.tenants.models import BusinessUnit, BusinessUnitKind, Group
 from crm.tenants.provisioning import provision_business_unit
@@ -269,7 +271,46 @@ def load_demo() -> Group:
         )
     with transaction.atomic():
         _load_master_data(group)
+        install_default_policy(group)
+        _load_people(group)
     return group
+
+
+# Every demo user signs in with this password (local demo only).
+DEMO_PASSWORD = "lumina-demo"  # noqa: S105
+# username -> [(role, BU code or None for group level)]
+DEMO_PEOPLE: dict[str, list[tuple[str, str | None]]] = {
+    "admin": [("group_admin", None)],
+    "steward": [("hq_steward", None)],
+    "director": [("hq_director", None), ("bu_manager", "hq")],
+    "auditor": [("auditor", None)],
+    "de.manager": [("bu_manager", "de")],
+    "de.sales": [("front_sales", "de")],
+    "de.support": [("back_support", "de")],
+    "de.legal": [("legal", "de")],
+    "de.finance": [("finance", "de")],
+    "jp.sales": [("front_sales", "jp")],
+    "us.sales": [("front_sales", "us")],
+}
+
+
+def _load_people(group: Group) -> None:
+    roles = {role.code: role for role in Role.objects.filter(group=group)}
+    units = {bu.code: bu for bu in BusinessUnit.objects.filter(group=group)}
+    for name, held in DEMO_PEOPLE.items():
+        user, created = User.objects.get_or_create(
+            username=f"{GROUP_CODE}.{name}", defaults={"group": group}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        for role, bu in held:
+            Membership.objects.get_or_create(
+                group=group,
+                user=user,
+                role=roles[role],
+                business_unit=units[bu] if bu else None,
+            )
 
 
 def _load_master_data(group: Group) -> None:
@@ -328,5 +369,9 @@ def _load_master_data(group: Group) -> None:
 
 
 def describe() -> str:
-    lines = [f"Demo group '{GROUP_CODE}' loaded in cell '{settings.REGION}'."]
+    users = ", ".join(f"{GROUP_CODE}.{name}" for name in DEMO_PEOPLE)
+    lines = [
+        f"Demo group '{GROUP_CODE}' loaded in cell '{settings.REGION}'.",
+        f"Users (password '{DEMO_PASSWORD}'): {users}",
+    ]
     return "\n".join(lines)

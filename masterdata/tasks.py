@@ -8,21 +8,40 @@ from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from crm.masterdata.access import EXCHANGE_RATE
 from crm.masterdata.fx import import_rates_csv
+from crm.platform.accounts.actors import Actor, access_for
 from crm.platform.celery_app import RETRYING, app
 from crm.platform.core.errors import CrmError
-from crm.tenants.models import BusinessUnit, Group
+from crm.platform.permissions.vocabulary import Action
+from crm.tenants.models import BusinessUnit
 from crm.tenants.pricebook.tasks import refresh_price_book_task
 
+IMPORT_FX_RATES = "crm.masterdata.import_fx_rates"
 
-@app.task(name="crm.masterdata.import_fx_rates", **RETRYING)
-def import_fx_rates_task(*, group_id: int, csv_text: str, source: str) -> dict[str, Any]:
-    """Runs in the public schema. Idempotent: a rate for the same day and type is replaced."""
-    group = Group.objects.get(pk=group_id)
+
+def _refusal(error: CrmError) -> dict[str, Any]:
+    return {"error": error.as_extensions() | {"message": error.message}}
+
+
+@app.task(name=IMPORT_FX_RATES, **RETRYING)
+def import_fx_rates_task(*, actor: Actor, csv_text: str, source: str) -> dict[str, Any]:
+    """Runs in the public schema, for `actor`, who must be allowed to create exchange rates now.
+
+    Idempotent: a rate for the same day and type is replaced. A refusal writes nothing.
+    """
     try:
+        access = access_for(actor, task=IMPORT_FX_RATES)
+    except CrmError as error:
+        return _refusal(error)
+    try:
+        access.require(Action.CREATE, EXCHANGE_RATE)
+        group = access.business_unit.group
         count = import_rates_csv(group=group, text=csv_text, source=source)
     except CrmError as error:  # a typed refusal: nothing was written
-        return {"error": error.as_extensions() | {"message": error.message}}
+        return _refusal(error)
+    finally:
+        access.flush()
     local = list(
         BusinessUnit.objects.filter(group=group, region_id=settings.REGION).order_by("code")
     )

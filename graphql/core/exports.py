@@ -27,8 +27,7 @@ def export_csv(
     queryset: QuerySet[Any],
     columns: Mapping[str, Callable[[Any], object]],
 ) -> tuple[str, int]:
-    if not any(Action.EXPORT in rule.actions for _grant, rule in access.rules(object_type)):
-        raise access.denied(Action.EXPORT, object_type, "")
+    access.require_some(Action.EXPORT, object_type)
     if queryset.count() > EXPORT_LIMIT:
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT, field="filter", reason=f"at most {EXPORT_LIMIT} rows"

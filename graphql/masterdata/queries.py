@@ -29,6 +29,7 @@ from crm.masterdata import models
 from crm.masterdata.access import MATERIAL, PRICE_LIST
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
+from crm.platform.permissions.vocabulary import Action
 from crm.tenants.models import BusinessUnit
 
 MAX_SEARCH_LENGTH = 100
@@ -89,6 +90,7 @@ def filtered_materials(
     access: Access, filter: dict[str, Any] | None, order_by: dict[str, Any] | None
 ) -> tuple[QuerySet[models.Material], Ordering | None]:
     """The caller's visible materials, filtered and ordered only on fields they can read."""
+    access.require_some(Action.VIEW, MATERIAL)
     queryset = access.visible(MATERIAL, group_materials(access.business_unit))
     filter = filter or {}
     search = (filter.get("search") or "").strip()
@@ -216,6 +218,7 @@ class MasterdataQueries(graphene.ObjectType):
         try:
             _forward_only(last, before)
             access = caller(info)
+            access.require_some(Action.VIEW, PRICE_LIST)
             queryset = access.visible(PRICE_LIST, group_price_lists(access.business_unit))
             if status:
                 access.require_readable(PRICE_LIST, "status", argument="status")

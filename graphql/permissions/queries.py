@@ -31,6 +31,7 @@ from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions import access as governed
 from crm.platform.permissions import models
 from crm.platform.permissions.registry import REGISTRY
+from crm.platform.permissions.vocabulary import Action
 
 LIST_LIMIT = 200
 ObjectTypeName = object_type_enum()
@@ -142,6 +143,7 @@ class PermissionQueries(graphene.ObjectType):
     ) -> AuditEntryConnection:
         try:
             access = caller(info)
+            access.require_some(Action.VIEW, governed.AUDIT_ENTRY)
             queryset = models.AuditEntry.objects.filter(group_id=access.business_unit.group_id)
             queryset = access.visible(governed.AUDIT_ENTRY, queryset).select_related(
                 "business_unit"

@@ -244,7 +244,14 @@ class Access:
     def on_type(self, object_type: ObjectType, stage: str | None = None) -> Permissions:
         """The permissions on records of a type at a stage (the initial one by default)."""
         at = object_type.initial_stage if stage is None else stage
-        rules = [rule for _grant, rule in self.rules(object_type) if rule.matches_stage(at)]
+        rules = [
+            rule
+            for grant, rule in self.rules(object_type)
+            if rule.matches_stage(at)
+            and (
+                rule.scope != Scope.BUSINESS_UNIT or grant.business_unit_id == self.business_unit.pk
+            )
+        ]
         return self._combine(object_type, at, rules)
 
     def permissions(self, object_type: ObjectType, subject: Any = None) -> Permissions:
@@ -307,6 +314,11 @@ class Access:
             if permissions.mode(name) < needed:
                 raise self.denied(action, kind, record_id, field=name)
         return permissions
+
+    def require_some(self, action: str, object_type: ObjectType) -> None:
+        """PERMISSION_DENIED unless some rule gives `action` on some records of the type."""
+        if not any(action in rule.actions for _grant, rule in self.rules(object_type)):
+            raise self.denied(action, object_type, "")
 
     def require_readable(self, object_type: ObjectType, name: str, *, argument: str) -> None:
         """FIELD_FORBIDDEN for a filter, ordering or aggregate on a field hidden anywhere."""

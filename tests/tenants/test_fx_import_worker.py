@@ -8,12 +8,25 @@ from django_tenants.utils import schema_context
 
 from crm.masterdata.models import ExchangeRate
 from crm.masterdata.tasks import import_fx_rates_task
+from crm.platform.accounts.actors import Actor
+from crm.platform.accounts.models import User
+from crm.platform.permissions.models import AuditEntry
+from crm.tenants.models import BusinessUnit
 from crm.tenants.pricebook.models import PriceBookEntry
+
+
+def actor(username: str, bu: str = "hq") -> Actor:
+    """Ids only, as a request would queue them; the worker loads the rest itself."""
+    return Actor(
+        user_id=User.objects.get(username=username).pk,
+        api_key_id=None,
+        business_unit_id=BusinessUnit.objects.get(group__code="acme", code=bu).pk,
+    )
 
 
 def test_worker_imports_rates_and_refreshes_the_local_price_books(world, celery_worker_process):
     csv_text = "date,base,quote,rate\n2002-02-01,CNY,EUR,0.1111\n2002-02-01,CNY,JPY,19.5\n"
-    result = import_fx_rates_task.delay(group_id=world.acme_id, csv_text=csv_text, source="t")
+    result = import_fx_rates_task.delay(actor=actor("acme.steward"), csv_text=csv_text, source="t")
     outcome = result.get(timeout=60)
     assert outcome == {"rates": 2, "repriced": ["acme.hq"]}
     assert ExchangeRate.objects.filter(group_id=world.acme_id, source="t").count() == 2
@@ -32,8 +45,36 @@ def test_worker_imports_rates_and_refreshes_the_local_price_books(world, celery_
 def test_worker_refuses_a_bad_rate_file_with_a_typed_result(world, celery_worker_process):
     csv_text = "date,base,quote,rate\n2002-03-01,CNY,EUR,zero\n"
     outcome = import_fx_rates_task.delay(
-        group_id=world.acme_id, csv_text=csv_text, source="bad"
+        actor=actor("acme.steward"), csv_text=csv_text, source="bad"
     ).get(timeout=60)
     assert outcome["error"]["code"] == "INVALID_RATE_FILE"
     assert outcome["error"]["line"] == "2"
     assert not ExchangeRate.objects.filter(source="bad").exists()
+
+
+def test_worker_checks_the_actor_it_carries_and_audits_the_refusal(world, celery_worker_process):
+    """A salesperson may read rates but not import them: the worker refuses, writes nothing."""
+    csv_text = "date,base,quote,rate\n2002-04-01,CNY,EUR,0.1\n"
+    sales = actor("acme.de.sales", bu="de")
+    outcome = import_fx_rates_task.delay(actor=sales, csv_text=csv_text, source="denied").get(
+        timeout=60
+    )
+    assert outcome["error"]["code"] == "PERMISSION_DENIED"
+    assert outcome["error"]["action"] == "create"
+    assert outcome["error"]["object"] == "exchange_rate"
+    assert not ExchangeRate.objects.filter(source="denied").exists()
+    denial = AuditEntry.objects.filter(
+        user_id=sales["user_id"], event="DENIED", object_type="exchange_rate"
+    ).first()
+    assert denial is not None
+    assert denial.origin == "task:crm.masterdata.import_fx_rates"
+
+
+def test_worker_refuses_an_actor_whose_user_was_deactivated(world, celery_worker_process):
+    gone = actor("acme.steward")
+    gone["user_id"] = 0  # no such user any more
+    outcome = import_fx_rates_task.delay(
+        actor=gone, csv_text="date,base,quote,rate\n2002-05-01,CNY,EUR,0.1\n", source="gone"
+    ).get(timeout=60)
+    assert outcome["error"]["code"] == "UNAUTHENTICATED"
+    assert not ExchangeRate.objects.filter(source="gone").exists()

@@ -2,6 +2,7 @@
 
 import graphene
 
+from crm.graphql.masterdata.mutations.exchange_rates_import import ExchangeRatesImport
 from crm.graphql.masterdata.mutations.material_change_stage import MaterialChangeStage
 from crm.graphql.masterdata.mutations.material_create import MaterialCreate
 from crm.graphql.masterdata.mutations.material_delete import MaterialDelete
@@ -23,3 +24,4 @@ class MasterdataMutations(graphene.ObjectType):
     price_list_set_items = PriceListSetItems.Field()
     price_list_change_stage = PriceListChangeStage.Field()
     price_list_delete = PriceListDelete.Field()
+    exchange_rates_import = ExchangeRatesImport.Field()

@@ -1,0 +1,234 @@
+"""The default policy, role × stage × field × action, checked through the GraphQL API.
+
+Generated from the policy's data (see `matrix.py`): for every governed type, every default role
+(held in the German BU, or at group level for HQ roles) and every stage, one record is made in
+that stage and the API is asked to read each field, write each field, move the stage both ways,
+delete it, export it, and say what the caller may do. Each write runs in a savepoint that is
+rolled back, so every answer is about the record in the stage under test.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.forms.models import model_to_dict
+from graphql_relay import to_global_id
+
+from crm.platform.permissions.defaults import DEFAULT_POLICY, DEFAULT_ROLES, GROUP_LEVEL_ROLES
+from crm.platform.permissions.vocabulary import Action
+from crm.tests.permissions.matrix import ADAPTERS, Adapter, Expected, expected, reaches
+
+CASES = [
+    pytest.param(adapter, role, stage, id=f"{adapter.object_type}-{role}-{stage}")
+    for adapter in ADAPTERS
+    for role in DEFAULT_ROLES
+    for stage in adapter.stages
+]
+
+MY_PERMISSIONS = """
+query($t: ObjectTypeName!, $s: String) {
+  myPermissions(objectType: $t, stage: $s) { objectType stage actions fields { name mode } }
+}
+"""
+EXPORT = "{ materialsExport { csv rows } }"
+CREATE_MATERIAL = """
+mutation { materialCreate(code: "MX-NEW", unit: PIECE, names: [{language: "en", text: "New"}],
+                          standardCost: "1.5") { errors { field code } material { id } } }
+"""
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def member(role: str) -> str:
+    from crm.platform.accounts.models import Membership, Role, User
+    from crm.tenants.models import BusinessUnit
+
+    user = User.objects.create_user(username=f"matrix.{role}", password="pw")
+    acme = Role.objects.get(group__code="acme", code=role).group
+    user.group = acme
+    user.save()
+    Membership.objects.create(
+        group=acme,
+        user=user,
+        role=Role.objects.get(group=acme, code=role),
+        business_unit=None
+        if role in GROUP_LEVEL_ROLES
+        else BusinessUnit.objects.get(group=acme, code="de"),
+    )
+    return user.username
+
+
+def as_enum(values: Any) -> set[str]:
+    return {str(value).upper() for value in values}
+
+
+def payload_of(reply: Any) -> dict[str, Any]:
+    assert reply.errors == [], reply.errors
+    (payload,) = reply.data.values()
+    assert isinstance(payload, dict)
+    return payload
+
+
+def check_reads(adapter: Adapter, reply: Any, want: Expected) -> None:
+    node = reply.data[adapter.root]
+    if Action.VIEW not in want.actions:
+        assert node is None
+        assert reply.codes == ["NOT_FOUND"]
+        return
+    forbidden = {
+        error["path"][-1]
+        for error in reply.errors
+        if error["extensions"]["code"] == "FIELD_FORBIDDEN"
+    }
+    assert set(reply.codes) <= {"FIELD_FORBIDDEN"}, reply.errors
+    for field, selection in adapter.readable.items():
+        name = selection.split()[0]
+        if want.mode(field) == "hidden":
+            assert node[name] is None, field
+            assert name in forbidden, field
+        else:
+            assert node[name] is not None, field
+            assert name not in forbidden, field
+    assert as_enum(node["permissions"]["actions"]) == as_enum(want.actions)
+    modes = {f["name"]: f["mode"] for f in node["permissions"]["fields"]}
+    assert modes == {field: mode.upper() for field, mode in want.modes.items()}
+
+
+def check_write(
+    adapter: Adapter, ask: Any, gid: str, record: Any, field: str, want: Expected
+) -> None:
+    document, variables = adapter.writes[field]
+    before = model_to_dict(type(record).objects.get(pk=record.pk))
+    with rolled_back():
+        payload = payload_of(ask(document, variables(gid)))
+        errors = [(e["code"], e["field"]) for e in payload["errors"]]
+        if Action.VIEW not in want.actions:
+            assert errors == [("NOT_FOUND", "id")], field
+        elif want.may_write(field):
+            assert errors == [], field
+        elif Action.EDIT not in want.actions:
+            assert errors == [("PERMISSION_DENIED", None)], field
+        else:
+            assert errors == [("PERMISSION_DENIED", field)], field
+        if errors:  # refused: nothing changed
+            assert model_to_dict(type(record).objects.get(pk=record.pk)) == before
+
+
+def check_stage_moves(adapter: Adapter, ask: Any, gid: str, stage: str, want: Expected) -> None:
+    index = adapter.stages.index(stage)
+    for direction, action, target in (
+        ("ADVANCE", Action.ADVANCE, index + 1),
+        ("RETREAT", Action.RETREAT, index - 1),
+    ):
+        with rolled_back():
+            payload = payload_of(ask(adapter.change_stage, {"id": gid, "d": direction}))
+            codes = [e["code"] for e in payload["errors"]]
+            if Action.VIEW not in want.actions:
+                assert codes == ["NOT_FOUND"]
+            elif action not in want.actions:
+                assert codes == ["PERMISSION_DENIED"], direction
+            elif not 0 <= target < len(adapter.stages):
+                assert codes == ["INVALID_STAGE_CHANGE"], direction
+            else:
+                assert codes == [], direction
+                (record,) = [v for k, v in payload.items() if k != "errors"]
+                assert record["status"] == adapter.stages[target]
+
+
+def check_delete(adapter: Adapter, ask: Any, gid: str, record: Any, want: Expected) -> None:
+    with rolled_back():
+        if adapter.object_type == "material":
+            record.price_items.all().delete()
+        payload = payload_of(ask(adapter.delete, {"id": gid}))
+        codes = [e["code"] for e in payload["errors"]]
+        if Action.VIEW not in want.actions:
+            assert codes == ["NOT_FOUND"]
+        elif Action.DELETE not in want.actions:
+            assert codes == ["PERMISSION_DENIED"]
+            assert type(record).objects.filter(pk=record.pk).exists()
+        else:
+            assert codes == []
+            assert not type(record).objects.filter(pk=record.pk).exists()
+
+
+def check_export(ask: Any, role: str, record: Any, want: Expected) -> None:
+    exports_somewhere = any(
+        Action.EXPORT in spec.actions and reaches(spec, role)
+        for spec in DEFAULT_POLICY["material"]
+        if spec.role == role
+    )
+    views_somewhere = any(
+        Action.VIEW in spec.actions and reaches(spec, role)
+        for spec in DEFAULT_POLICY["material"]
+        if spec.role == role
+    )
+    reply = ask(EXPORT)
+    if not (exports_somewhere and views_somewhere):
+        assert reply.codes == ["PERMISSION_DENIED"]
+        assert reply.data["materialsExport"] is None
+        return
+    assert reply.errors == []
+    rows = {
+        row["code"]: row
+        for row in csv.DictReader(io.StringIO(reply.data["materialsExport"]["csv"]))
+    }
+    if Action.EXPORT not in want.actions:
+        assert record.code not in rows
+        return
+    row = rows[record.code]
+    assert row["standard_cost"] == ("12.5000" if want.mode("standard_cost") != "hidden" else "")
+    assert row["name"] == (f"Matrix {record.code}" if want.mode("name") != "hidden" else "")
+
+
+@pytest.mark.parametrize(("adapter", "role", "stage"), CASES)
+def test_default_policy_through_the_api(world, graphql, settings, adapter, role, stage):
+    settings.REGION = "eu"
+    username = member(role)
+    record = adapter.make(world, stage, f"MX-{stage}")
+    gid = to_global_id(adapter.graphql_type, record.pk)
+    want = expected(adapter.object_type, tuple(adapter.readable), role, stage)
+
+    def ask(query: str, variables: dict[str, Any] | None = None) -> Any:
+        return graphql(query, variables, bu="acme.de", as_=username)
+
+    check_reads(adapter, ask(adapter.one, {"id": gid}), want)
+
+    mine = ask(MY_PERMISSIONS, {"t": adapter.object_type.upper(), "s": stage})
+    assert mine.errors == []
+    assert as_enum(mine.data["myPermissions"]["actions"]) == as_enum(want.actions)
+    assert {f["name"]: f["mode"] for f in mine.data["myPermissions"]["fields"]} == {
+        field: mode.upper() for field, mode in want.modes.items()
+    }
+
+    for field in adapter.writes:
+        check_write(adapter, ask, gid, record, field, want)
+    check_stage_moves(adapter, ask, gid, stage, want)
+    check_delete(adapter, ask, gid, record, want)
+    if adapter.object_type == "material":
+        check_export(ask, role, record, want)
+        if stage == adapter.stages[0]:
+            codes = [e["code"] for e in payload_of(ask(CREATE_MATERIAL))["errors"]]
+            creates = Action.CREATE in want.actions and all(
+                want.mode(f) == "write" for f in ("code", "unit", "name", "standard_cost")
+            )
+            assert codes == ([] if creates else ["PERMISSION_DENIED"])
+
+
+def test_the_matrix_covers_every_governed_type_with_a_graphql_surface():
+    """A type added to the registry with a GraphQL record type must join the matrix."""
+    from crm.platform.permissions.registry import REGISTRY
+
+    record_types = {"material", "price_list"}
+    assert record_types <= set(REGISTRY)
+    assert {adapter.object_type for adapter in ADAPTERS} == record_types
