@@ -78,3 +78,38 @@ def test_worker_refuses_an_actor_whose_user_was_deactivated(world, celery_worker
     ).get(timeout=60)
     assert outcome["error"]["code"] == "UNAUTHENTICATED"
     assert not ExchangeRate.objects.filter(source="gone").exists()
+
+
+IMPORT = """
+mutation($csv: String!) { exchangeRatesImport(csv: $csv, source: "api") {
+  errors { field code } taskId } }
+"""
+
+
+def test_import_through_the_api_runs_in_the_worker_as_the_caller(
+    world, graphql, celery_worker_process, django_capture_on_commit_callbacks
+):
+    from celery.result import AsyncResult
+
+    csv_text = "date,base,quote,rate\n2002-06-01,CNY,EUR,0.1234\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = graphql(IMPORT, {"csv": csv_text}, as_="acme.steward")
+    payload = reply.data["exchangeRatesImport"]
+    assert payload["errors"] == []
+    outcome = AsyncResult(payload["taskId"]).get(timeout=60)
+    assert outcome["rates"] == 1
+    rate = ExchangeRate.objects.get(group_id=world.acme_id, source="api", quote="EUR")
+    assert str(rate.rate) == "0.1234000000"
+
+
+def test_import_through_the_api_is_refused_before_queueing_for_who_may_not(
+    world, graphql, settings, django_capture_on_commit_callbacks
+):
+    settings.REGION = "eu"
+    with django_capture_on_commit_callbacks() as queued:
+        reply = graphql(
+            IMPORT, {"csv": "date,base,quote,rate\n"}, bu="acme.de", as_="acme.de.sales"
+        )
+    assert [e["code"] for e in reply.data["exchangeRatesImport"]["errors"]] == ["PERMISSION_DENIED"]
+    assert reply.data["exchangeRatesImport"]["taskId"] is None
+    assert queued == []
