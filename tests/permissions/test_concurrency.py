@@ -37,7 +37,7 @@ def in_thread(work: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]
     def run() -> None:
         try:
             outcome["value"] = work()
-        except Exception as error:  # noqa: BLE001 - handed to the test to assert on
+        except Exception as error:  # handed to the test to assert on
             outcome["error"] = error
         finally:
             outcome["finished"] = time.monotonic()
