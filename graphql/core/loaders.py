@@ -13,7 +13,8 @@ from typing import Generic, TypeVar
 
 from django.http import HttpRequest
 
-from crm.masterdata.models import PriceListItem
+from crm.masterdata.access import MATERIAL
+from crm.masterdata.models import Material, PriceListItem
 from crm.masterdata.prices import ResolvedPrice, resolve_prices
 from crm.platform.core.errors import CrmError
 from crm.tenants.models import BusinessUnit
@@ -67,8 +68,13 @@ class Loaders:
     def price_list_items(self) -> BatchLoader[int, list[PriceListItem]]:
         def batch(ids: list[int]) -> dict[int, list[PriceListItem]]:
             found: dict[int, list[PriceListItem]] = {key: [] for key in ids}
+            # Only items of materials the caller may view: a list never reveals the others.
+            access = self.request.access  # type: ignore[attr-defined]
+            materials = access.visible(
+                MATERIAL, Material.objects.filter(group_id=self.business_unit.group_id)
+            )
             items = (
-                PriceListItem.objects.filter(price_list_id__in=ids)
+                PriceListItem.objects.filter(price_list_id__in=ids, material__in=materials)
                 .select_related("material", "price_list")
                 .order_by("material__code")
             )

@@ -84,7 +84,7 @@ class FieldPolicyMiddleware:
             return next_(root, info, **args)
         access = access_of(info)
         object_type = BY_GRAPHQL_TYPE[info.parent_type.name]
-        if access.on_record(object_type, root).mode(name) == FieldModeValue.HIDDEN:
+        if access.on_node(object_type, root).mode(name) == FieldModeValue.HIDDEN:
             access.forbidden_read(object_type, root.pk, name)
             raise GraphQLError(
                 str(

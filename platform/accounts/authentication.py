@@ -51,11 +51,12 @@ def _touch(credential: ApiKey | UserToken) -> None:
 
 
 def user_principal(user: User) -> Principal:
+    rows = Membership.objects.filter(user=user, group_id=user.group_id or 0).values_list(
+        "role_id", "role__code", "business_unit_id"
+    )
     grants = tuple(
-        Grant(role_id=m.role_id, role_code=m.role.code, business_unit_id=m.business_unit_id)
-        for m in Membership.objects.filter(user=user, group_id=user.group_id or 0).select_related(
-            "role"
-        )
+        Grant(role_id=role_id, role_code=code, business_unit_id=unit_id)
+        for role_id, code, unit_id in rows
     )
     return Principal(
         group_id=user.group_id or 0, label=user.get_username(), grants=grants, user_id=user.pk

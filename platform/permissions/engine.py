@@ -13,6 +13,7 @@ and, per field, the widest mode.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -76,18 +77,27 @@ class Policy:
 
     @classmethod
     def active_for(cls, group_id: int) -> Policy:
-        rows = list(
-            PolicyRule.objects.filter(version__group_id=group_id, version__active=True)
-            .select_related("version")
-            .order_by("id")
+        """The group's active version: one small query, then the compiled rules from memory.
+
+        Versions are immutable (a change writes the next version), so a compiled version can be
+        kept for the life of the process; switching the active version takes effect at once.
+        """
+        version = (
+            PolicyVersion.objects.filter(group_id=group_id, active=True)
+            .values_list("pk", "number")
+            .first()
         )
-        by_key: dict[tuple[str, int], list[Rule]] = {}
-        for row in rows:
-            by_key.setdefault((row.object_type, row.role_id), []).append(compile_rule(row))
-        if rows:
-            version: PolicyVersion = rows[0].version
-            return cls(version.pk, version.number, {k: tuple(v) for k, v in by_key.items()})
-        return cls(None, 0, {})
+        if version is None:
+            return cls(None, 0, {})
+        return compiled_version(*version)
+
+
+@functools.lru_cache(maxsize=512)
+def compiled_version(version_id: int, number: int) -> Policy:
+    by_key: dict[tuple[str, int], list[Rule]] = {}
+    for row in PolicyRule.objects.filter(version_id=version_id).order_by("id"):
+        by_key.setdefault((row.object_type, row.role_id), []).append(compile_rule(row))
+    return Policy(version_id, number, {key: tuple(rules) for key, rules in by_key.items()})
 
 
 def compile_rule(row: PolicyRule) -> Rule:
@@ -145,14 +155,21 @@ class Access:
         self._personal_reads: dict[str, dict[str, None]] = {}
         self._forbidden_reads: dict[tuple[str, str], dict[str, None]] = {}
         self._cache: dict[tuple[str, str, tuple[int, ...]], Permissions] = {}
+        self._rules: dict[str, list[tuple[Grant, Rule]]] = {}
+        # The record whose fields are being resolved: GraphQL resolves them one after another.
+        self._current: tuple[Any, str, Permissions] | None = None
 
     # -- rules ------------------------------------------------------------------------------
 
     def rules(self, object_type: ObjectType) -> list[tuple[Grant, Rule]]:
-        found: list[tuple[Grant, Rule]] = []
-        for grant in self.grants:
-            for rule in self.policy.rules.get((object_type.name, grant.role_id), ()):
-                found.append((grant, rule))
+        found = self._rules.get(object_type.name)
+        if found is None:
+            found = [
+                (grant, rule)
+                for grant in self.grants
+                for rule in self.policy.rules.get((object_type.name, grant.role_id), ())
+            ]
+            self._rules[object_type.name] = found
         return found
 
     @cached_property
@@ -240,6 +257,16 @@ class Access:
             if rule.matches_stage(stage) and self._reaches(object_type, record, grant, rule.scope)
         ]
         return self._combine(object_type, stage, rules)
+
+    def on_node(self, object_type: ObjectType, record: Any) -> Permissions:
+        """`on_record` for the fields of one record resolved in a row: computed once per record."""
+        stage = object_type.stage_of(record)
+        current = self._current
+        if current is not None and current[0] is record and current[1] == stage:
+            return current[2]
+        permissions = self.on_record(object_type, record)
+        self._current = (record, stage, permissions)
+        return permissions
 
     def on_type(self, object_type: ObjectType, stage: str | None = None) -> Permissions:
         """The permissions on records of a type at a stage (the initial one by default)."""
@@ -329,7 +356,14 @@ class Access:
                 object=object_type.name,
                 name=name,
             )
-            self.audit_denial(error, Action.VIEW, object_type, "")
+            self.audit(
+                AuditEvent.DENIED,
+                action=Action.VIEW,
+                object_type=object_type.name,
+                field=name,
+                code=error.code.value,
+                details={"argument": argument},
+            )
             raise error
 
     def denied(

@@ -61,6 +61,22 @@ def _validate(change: RuleChange, roles: dict[str, Role]) -> None:
         raise _invalid(f"{change.object_type} has no fields {sorted(unknown_fields)}")
 
 
+def _can_edit_policy(rule: PolicyRule) -> bool:
+    """Whether the rule lets its role change the policy: edit, group scope, rules and note writable.
+
+    The policy record has no owner and no BU, so only a group-scope rule reaches it.
+    """
+    return (
+        rule.object_type == POLICY_TYPE
+        and Action.EDIT in rule.actions
+        and rule.scope == Scope.GROUP
+        and all(
+            rule.field_modes.get(name, rule.default_field_mode) == FieldMode.WRITE.label
+            for name in ("rules", "note")
+        )
+    )
+
+
 def policy_update(*, access: Access, changes: Iterable[RuleChange], note: str) -> PolicyVersion:
     changes = list(changes)
     if not changes:
@@ -97,9 +113,7 @@ def policy_update(*, access: Access, changes: Iterable[RuleChange], note: str) -
                 default_field_mode=change.default_field_mode,
                 field_modes=dict(change.field_modes),
             )
-        if not any(
-            r.object_type == POLICY_TYPE and Action.EDIT in r.actions for r in rules.values()
-        ):
+        if not any(_can_edit_policy(rule) for rule in rules.values()):
             raise _invalid("no role could edit the policy any more")
         current.active = False
         current.save(update_fields=["active"])

@@ -52,9 +52,13 @@ class ObjectType:
     business_unit_filter: Callable[[BusinessUnit], Q] = _everything
     business_unit_holds: Callable[[Any, BusinessUnit], bool] = _always
     field_names: frozenset[str] = field(init=False)
+    personal_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field_names", frozenset(f.name for f in self.fields))
+        object.__setattr__(
+            self, "personal_names", frozenset(f.name for f in self.fields if f.personal)
+        )
 
     @property
     def initial_stage(self) -> str:
@@ -70,7 +74,7 @@ class ObjectType:
         return getattr(record, f"{self.owner_field}_id") if self.owner_field else None
 
     def is_personal(self, name: str) -> bool:
-        return any(f.personal for f in self.fields if f.name == name)
+        return name in self.personal_names
 
 
 REGISTRY: dict[str, ObjectType] = {}
