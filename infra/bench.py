@@ -114,7 +114,7 @@ def _baseline() -> Iterator[None]:
         stack.enter_context(mock.patch.object(FieldPolicyMiddleware, "resolve", passthrough))
         stack.enter_context(mock.patch.object(engine.Access, "visible", lambda _s, _t, qs: qs))
         stack.enter_context(mock.patch.object(engine.Access, "require_some", return_value=None))
-        stack.enter_context(mock.patch.object(middleware, "load_policy", return_value=policy))
+        stack.enter_context(mock.patch.object(middleware, "policy_for", return_value=policy))
         stack.enter_context(
             mock.patch.object(authentication, "user_principal", return_value=principal)
         )

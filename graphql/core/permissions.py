@@ -43,6 +43,9 @@ def object_type_enum() -> type[graphene.Enum]:
     return enum
 
 
+HIDDEN = FieldModeValue.HIDDEN
+
+
 def caller(info: graphene.ResolveInfo) -> Access:
     """The caller's access, or UNAUTHENTICATED when the request carries no token."""
     access: Access | None = getattr(info.context, "access", None)
@@ -76,20 +79,23 @@ class FieldPolicyMiddleware:
     def resolve(
         self, next_: Callable[..., Any], root: Any, info: graphene.ResolveInfo, **args: Any
     ) -> Any:
-        if self._names is None:
-            self._names = _governed_names()
-        governed = self._names.get(info.parent_type.name)
-        name = governed.get(info.field_name) if governed else None
+        # Runs for every field of every response: kept to dictionary lookups until a governed
+        # field is met; the record's permissions are computed once per record (`on_node`).
+        names = self._names
+        if names is None:
+            names = self._names = _governed_names()
+        governed = names.get(info.parent_type.name)
+        if governed is None:
+            return next_(root, info, **args)
+        name = governed.get(info.field_name)
         if name is None:
             return next_(root, info, **args)
         access = access_of(info)
         object_type = BY_GRAPHQL_TYPE[info.parent_type.name]
-        if access.on_node(object_type, root).mode(name) == FieldModeValue.HIDDEN:
+        if access.on_node(object_type, root).modes.get(name, HIDDEN) is HIDDEN:
             access.forbidden_read(object_type, root.pk, name)
             raise GraphQLError(
-                str(
-                    CrmError(ErrorCode.FIELD_FORBIDDEN, object=object_type.name, name=name).message
-                ),
+                CrmError(ErrorCode.FIELD_FORBIDDEN, object=object_type.name, name=name).message,
                 extensions={
                     "code": ErrorCode.FIELD_FORBIDDEN.value,
                     "field": info.field_name,
@@ -97,7 +103,7 @@ class FieldPolicyMiddleware:
                     "name": name,
                 },
             )
-        if object_type.is_personal(name):
+        if name in object_type.personal_names:
             access.read_personal(object_type, root.pk, name)
         return next_(root, info, **args)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import connection
 from django.utils import timezone
 
 from crm.platform.accounts.models import (
@@ -18,6 +19,7 @@ from crm.platform.accounts.models import (
     USER_TOKEN_KIND,
     ApiKey,
     Membership,
+    Role,
     User,
     UserToken,
     digest_of,
@@ -26,6 +28,7 @@ from crm.platform.accounts.models import (
 )
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Grant, Principal
+from crm.platform.permissions.models import PolicyVersion
 
 LAST_USE_RESOLUTION = datetime.timedelta(minutes=1)
 
@@ -51,15 +54,32 @@ def _touch(credential: ApiKey | UserToken) -> None:
 
 
 def user_principal(user: User) -> Principal:
-    rows = Membership.objects.filter(user=user, group_id=user.group_id or 0).values_list(
-        "role_id", "role__code", "business_unit_id"
-    )
+    """The user's grants and their group's active policy version, in one round trip.
+
+    This runs on every request, so it is one plain SQL statement rather than two ORM queries
+    (measured by `make bench`: the ORM's compilation cost more than the database's work).
+    """
+    sql = f"""
+        SELECT m.role_id, r.code, m.business_unit_id, v.id, v.number
+        FROM {Membership._meta.db_table} m
+        JOIN {Role._meta.db_table} r ON r.id = m.role_id
+        LEFT JOIN {PolicyVersion._meta.db_table} v ON v.group_id = m.group_id AND v.active
+        WHERE m.user_id = %s AND m.group_id = %s
+    """  # noqa: S608 - table names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.group_id or 0])
+        rows = cursor.fetchall()
     grants = tuple(
         Grant(role_id=role_id, role_code=code, business_unit_id=unit_id)
-        for role_id, code, unit_id in rows
+        for role_id, code, unit_id, _version, _number in rows
     )
+    version = (rows[0][3], rows[0][4]) if rows and rows[0][3] is not None else None
     return Principal(
-        group_id=user.group_id or 0, label=user.get_username(), grants=grants, user_id=user.pk
+        group_id=user.group_id or 0,
+        label=user.get_username(),
+        grants=grants,
+        user_id=user.pk,
+        policy_version=version,
     )
 
 

@@ -47,6 +47,8 @@ class Principal:
     grants: tuple[Grant, ...]
     user_id: int | None = None
     api_key_id: int | None = None
+    # The group's active policy version (id, number), when read in the same query as the grants.
+    policy_version: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -454,3 +456,10 @@ def type_of(record: Any) -> ObjectType:
 
 def load_policy(group_id: int) -> Policy:
     return Policy.active_for(group_id)
+
+
+def policy_for(principal: Principal) -> Policy:
+    """The principal's group policy, without a query when its version came with the grants."""
+    if principal.policy_version is not None:
+        return compiled_version(*principal.policy_version)
+    return load_policy(principal.group_id)

@@ -17,7 +17,7 @@ from django.utils import translation
 from crm.i18n import languages
 from crm.platform.accounts.authentication import bearer_token, credentials_for
 from crm.platform.core.errors import CrmError, ErrorCode
-from crm.platform.permissions.engine import Access, load_policy
+from crm.platform.permissions.engine import Access, policy_for
 from crm.platform.permissions.models import AuditEvent
 from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit, Domain
@@ -135,7 +135,7 @@ class AccessMiddleware:
             access = Access(
                 credentials.principal,
                 business_unit,
-                load_policy(business_unit.group_id),
+                policy_for(credentials.principal),
                 origin=client_address(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
