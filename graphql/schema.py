@@ -2,6 +2,8 @@
 
 import graphene
 
+from crm.graphql.accounts.mutations import AccountMutations
+from crm.graphql.accounts.queries import AccountQueries
 from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.queries import MasterdataQueries
@@ -10,11 +12,13 @@ from crm.graphql.permissions.queries import PermissionQueries
 from crm.graphql.tenants.queries import TenancyQueries
 
 
-class Query(TenancyQueries, MasterdataQueries, PermissionQueries, graphene.ObjectType):
+class Query(
+    TenancyQueries, MasterdataQueries, PermissionQueries, AccountQueries, graphene.ObjectType
+):
     pass
 
 
-class Mutation(MasterdataMutations, PermissionMutations, graphene.ObjectType):
+class Mutation(MasterdataMutations, PermissionMutations, AccountMutations, graphene.ObjectType):
     pass
 
 

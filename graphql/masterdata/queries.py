@@ -8,11 +8,11 @@ import graphene
 from django.db.models import Model, Q, QuerySet
 from graphene import relay
 from graphene.utils.str_converters import to_camel_case
-from graphql_relay import from_global_id
 from modeltranslation.utils import build_localized_fieldname
 
 from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.exports import EXPORT_LIMIT, export_csv
+from crm.graphql.core.ids import pk_of
 from crm.graphql.core.pagination import Ordering, connection_from_page, keyset_page
 from crm.graphql.core.permissions import caller
 from crm.graphql.masterdata.types import (
@@ -270,14 +270,3 @@ def one_by_id_or_code(
             id=id or code,
         )
     return found
-
-
-def pk_of(kind: str, global_id: str, *, field: str = "id") -> int:
-    """The primary key inside a global id of `kind`, or a typed MALFORMED_ID error."""
-    try:
-        found_kind, raw = from_global_id(global_id)
-    except (ValueError, TypeError, UnicodeError):
-        raise CrmError(ErrorCode.MALFORMED_ID, field=field, id=global_id) from None
-    if found_kind != kind or not raw.isdigit():
-        raise CrmError(ErrorCode.MALFORMED_ID, field=field, id=global_id)
-    return int(raw)

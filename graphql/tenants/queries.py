@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import graphene
 
+from crm.graphql.core.permissions import access_of
 from crm.graphql.tenants.types import BusinessUnit
 from crm.tenants import models
 
@@ -15,5 +16,5 @@ class TenancyQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_business_unit(_root: None, info: graphene.ResolveInfo) -> models.BusinessUnit:
-        business_unit: models.BusinessUnit = info.context.tenant
+        business_unit: models.BusinessUnit = access_of(info).business_unit
         return business_unit

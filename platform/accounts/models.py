@@ -82,6 +82,7 @@ class Membership(models.Model):
 class Team(models.Model):
     """A sales team inside one business unit; teams nest under a parent team."""
 
+    group = models.ForeignKey("tenants.Group", on_delete=models.CASCADE, related_name="+")
     business_unit = models.ForeignKey(
         "tenants.BusinessUnit", on_delete=models.CASCADE, related_name="teams"
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from crm.platform.accounts.models import ApiKey, Membership
+from crm.platform.accounts.models import ApiKey, Membership, Team, User
 from crm.platform.permissions.models import AuditEntry, PolicyVersion
 from crm.platform.permissions.registry import GovernedField, ObjectType, register
 from crm.tenants.models import BusinessUnit
@@ -50,6 +50,47 @@ MEMBERSHIP = register(
         model=Membership,
         graphql_type="Membership",
         fields=_fields("user", "role", "business_unit", personal=("user",)),
+        business_unit_filter=_in_business_unit,
+        business_unit_holds=_holds,
+    )
+)
+
+
+def _user_in_business_unit(business_unit: BusinessUnit) -> Q:
+    held = Membership.objects.filter(user=OuterRef("pk"), business_unit=business_unit)
+    return Q(Exists(held))
+
+
+def _user_holds(record: Any, business_unit: BusinessUnit) -> bool:
+    # Listing queries prefetch memberships, so this reads memory, not the database.
+    return any(m.business_unit_id == business_unit.pk for m in record.memberships.all())
+
+
+USER = register(
+    ObjectType(
+        name="user",
+        model=User,
+        graphql_type="User",
+        fields=_fields(
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "language",
+            "is_active",
+            "memberships",
+            personal=("email", "first_name", "last_name"),
+        ),
+        business_unit_filter=_user_in_business_unit,
+        business_unit_holds=_user_holds,
+    )
+)
+TEAM = register(
+    ObjectType(
+        name="team",
+        model=Team,
+        graphql_type="Team",
+        fields=_fields("name", "parent", "manager", "members"),
         business_unit_filter=_in_business_unit,
         business_unit_holds=_holds,
     )

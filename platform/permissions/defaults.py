@@ -126,6 +126,26 @@ ADMINISTRATION = {
         RuleSpec(BU_MANAGER, BU, (V,)),
     ],
     "audit_entry": [RuleSpec(AUDITOR, G, (V, EXP)), RuleSpec(GROUP_ADMIN, G, (V,))],
+    # A user name never changes; people's names and e-mail are personal data.
+    "user": [
+        RuleSpec(GROUP_ADMIN, G, (V, C, E), default="write", fields={"username": "read"}),
+        RuleSpec(AUDITOR, G, (V,)),
+        RuleSpec(BU_MANAGER, BU, (V,)),
+        *_every(
+            (FRONT_SALES, BACK_SUPPORT, LEGAL, FINANCE, DELIVERY),
+            BU,
+            (V,),
+            fields={"email": "hidden", "memberships": "hidden"},
+        ),
+    ],
+    # BU managers organise their own BU's teams.
+    "team": [
+        RuleSpec(GROUP_ADMIN, G, (V, C, E, D), default="write"),
+        RuleSpec(BU_MANAGER, BU, (V, C, E, D), default="write"),
+        RuleSpec(AUDITOR, G, (V,)),
+        *_every((DIRECTOR,), G, (V,)),
+        *_every((FRONT_SALES, BACK_SUPPORT, LEGAL, FINANCE, DELIVERY), BU, (V,)),
+    ],
 }
 
 DEFAULT_POLICY: dict[str, list[RuleSpec]] = {

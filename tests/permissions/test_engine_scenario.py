@@ -205,11 +205,13 @@ def test_team_scope_reaches_the_managers_teams_and_the_teams_below(units):
     member = User.objects.create_user(username="scenario.member")
     below = User.objects.create_user(username="scenario.below")
     outsider = User.objects.create_user(username="scenario.outsider")
-    sales_team = Team.objects.create(business_unit=de, name="Sales DACH", manager=manager)
-    sales_team.members.add(member)
-    Team.objects.create(business_unit=de, name="Sales Austria", parent=sales_team).members.add(
-        below
+    sales_team = Team.objects.create(
+        group_id=de.group_id, business_unit=de, name="Sales DACH", manager=manager
     )
+    sales_team.members.add(member)
+    Team.objects.create(
+        group_id=de.group_id, business_unit=de, name="Sales Austria", parent=sales_team
+    ).members.add(below)
     boss = access(de, (MANAGER, de), user_id=manager.pk)
     assert boss.can(Action.ASSIGN, Deal(1, "lead", owner_id=member.pk))
     assert boss.can(V, Deal(2, "lead", owner_id=below.pk))

@@ -7,9 +7,9 @@ from typing import Any
 
 import graphene
 
+from crm.graphql.core.ids import pk_of
 from crm.graphql.core.mutations import CrmMutation
 from crm.graphql.core.types import TranslationInput, translations
-from crm.graphql.masterdata.queries import pk_of
 from crm.graphql.masterdata.types import Material, UnitOfMeasure
 from crm.masterdata import models, services
 from crm.platform.core.errors import ErrorCode

@@ -7,8 +7,8 @@ from typing import Any
 
 import graphene
 
+from crm.graphql.core.ids import pk_of
 from crm.graphql.core.mutations import CrmMutation
-from crm.graphql.masterdata.queries import pk_of
 from crm.graphql.masterdata.types import PriceList
 from crm.masterdata import services
 from crm.platform.core.errors import CrmError, ErrorCode

@@ -6,8 +6,8 @@ from typing import Any
 
 import graphene
 
+from crm.graphql.core.ids import pk_of
 from crm.graphql.core.mutations import CrmMutation
-from crm.graphql.masterdata.queries import pk_of
 from crm.graphql.permissions.types import ApiKey
 from crm.platform.accounts.services import api_key_revoke
 from crm.platform.core.errors import ErrorCode
