@@ -277,7 +277,7 @@ def load_demo() -> Group:
 
 
 # Every demo user signs in with this password (local demo only).
-DEMO_PASSWORD = "lumina-demo"  # noqa: S105
+DEMO_PASSWORD = "lumina-demo-2026"  # noqa: S105
 # username -> [(role, BU code or None for group level)]
 DEMO_PEOPLE: dict[str, list[tuple[str, str | None]]] = {
     "admin": [("group_admin", None)],
@@ -298,12 +298,11 @@ def _load_people(group: Group) -> None:
     roles = {role.code: role for role in Role.objects.filter(group=group)}
     units = {bu.code: bu for bu in BusinessUnit.objects.filter(group=group)}
     for name, held in DEMO_PEOPLE.items():
-        user, created = User.objects.get_or_create(
+        user, _created = User.objects.get_or_create(
             username=f"{GROUP_CODE}.{name}", defaults={"group": group}
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        user.set_password(DEMO_PASSWORD)  # reset on every load: the README names it
+        user.save(update_fields=["password"])
         for role, bu in held:
             Membership.objects.get_or_create(
                 group=group,
