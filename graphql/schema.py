@@ -7,13 +7,19 @@ from crm.graphql.accounts.queries import AccountQueries
 from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.queries import MasterdataQueries
+from crm.graphql.masterdata.rates import ExchangeRateQueries
 from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
 from crm.graphql.tenants.queries import TenancyQueries
 
 
 class Query(
-    TenancyQueries, MasterdataQueries, PermissionQueries, AccountQueries, graphene.ObjectType
+    TenancyQueries,
+    MasterdataQueries,
+    ExchangeRateQueries,
+    PermissionQueries,
+    AccountQueries,
+    graphene.ObjectType,
 ):
     pass
 

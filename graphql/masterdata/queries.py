@@ -77,7 +77,7 @@ class MaterialFilter(graphene.InputObjectType):
     standard_cost_at_most = graphene.Decimal()
 
 
-def _forward_only(last: int | None, before: str | None) -> None:
+def forward_only(last: int | None, before: str | None) -> None:
     if last is not None or before is not None:
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT,
@@ -166,7 +166,7 @@ class MasterdataQueries(graphene.ObjectType):
         order_by: dict[str, Any] | None = None,
     ) -> MaterialConnection:
         try:
-            _forward_only(last, before)
+            forward_only(last, before)
             access = caller(info)
             if search:
                 filter = {**(filter or {}), "search": search}
@@ -216,7 +216,7 @@ class MasterdataQueries(graphene.ObjectType):
         status: list[Any] | None = None,
     ) -> PriceListConnection:
         try:
-            _forward_only(last, before)
+            forward_only(last, before)
             access = caller(info)
             access.require_some(Action.VIEW, PRICE_LIST)
             queryset = access.visible(PRICE_LIST, group_price_lists(access.business_unit))

@@ -221,3 +221,36 @@ class PriceListConnection(relay.Connection):
     def resolve_total_count(root: PriceListConnection, _info: graphene.ResolveInfo) -> int:
         count: int = root.page.queryset.count()
         return count
+
+
+RateType = graphene.Enum.from_enum(models.RateType)
+
+
+class ExchangeRate(graphene.ObjectType):
+    """1 `base` is worth `rate` `quote` on `date`, for one rate type of the group."""
+
+    class Meta:
+        interfaces = (relay.Node,)
+
+    base = graphene.String()
+    quote = graphene.String()
+    rate_type = graphene.Field(RateType)
+    date = graphene.Date()
+    rate = graphene.Decimal()
+    source = graphene.String()
+
+    @staticmethod
+    def resolve_rate_type(root: models.ExchangeRate, _info: graphene.ResolveInfo) -> object:
+        return models.RateType(root.rate_type)
+
+
+class ExchangeRateConnection(relay.Connection):
+    class Meta:
+        node = ExchangeRate
+
+    total_count = graphene.Int(required=True)
+
+    @staticmethod
+    def resolve_total_count(root: ExchangeRateConnection, _info: graphene.ResolveInfo) -> int:
+        count: int = root.page.queryset.count()
+        return count

@@ -44,11 +44,17 @@ def reaches(spec: RuleSpec, role: str, *, ownerless: bool = True) -> bool:
     return not ownerless
 
 
-def expected(object_type: str, fields: tuple[str, ...], role: str, stage: str) -> Expected:
+def expected(
+    object_type: str, fields: tuple[str, ...], role: str, stage: str, *, on_type: bool = False
+) -> Expected:
+    """For a record in `stage`, or with `on_type` for the type at that stage (`myPermissions`),
+    where own and team rules count too: a record one creates is one's own."""
     applicable = [
         spec
         for spec in DEFAULT_POLICY[object_type]
-        if spec.role == role and spec.stage in ("", stage) and reaches(spec, role)
+        if spec.role == role
+        and spec.stage in ("", stage)
+        and reaches(spec, role, ownerless=not on_type)
     ]
     actions = frozenset(action for spec in applicable for action in spec.actions)
     modes = {}

@@ -24,6 +24,13 @@ from crm.platform.permissions.defaults import DEFAULT_POLICY, DEFAULT_ROLES, GRO
 from crm.platform.permissions.vocabulary import Action
 from crm.tests.permissions.matrix import ADAPTERS, Adapter, Expected, expected, reaches
 
+
+def _stages(object_type: str) -> tuple[str, ...]:
+    from crm.platform.permissions.registry import REGISTRY
+
+    return REGISTRY[object_type].stages or ("",)
+
+
 CASES = [
     pytest.param(adapter, role, stage, id=f"{adapter.object_type}-{role}-{stage}")
     for adapter in ADAPTERS
@@ -225,10 +232,84 @@ def test_default_policy_through_the_api(world, graphql, settings, adapter, role,
             assert codes == ([] if creates else ["PERMISSION_DENIED"])
 
 
+TYPE_CASES = [
+    pytest.param(name, role, stage, id=f"{name}-{role}-{stage or 'any'}")
+    for name in sorted(DEFAULT_POLICY)
+    for role in DEFAULT_ROLES
+    for stage in _stages(name)
+]
+
+
+@pytest.mark.parametrize(("object_type", "role", "stage"), TYPE_CASES)
+def test_my_permissions_for_every_type_role_and_stage(
+    world, graphql, settings, object_type, role, stage
+):
+    """Every governed type, not only those with records above: what the API says one may do."""
+    from crm.platform.permissions.registry import REGISTRY
+
+    settings.REGION = "eu"
+    fields = tuple(f.name for f in REGISTRY[object_type].fields)
+    want = expected(object_type, fields, role, stage, on_type=True)
+    reply = graphql(
+        MY_PERMISSIONS,
+        {"t": object_type.upper(), "s": stage},
+        bu="acme.de",
+        as_=member(role),
+    )
+    assert reply.errors == []
+    mine = reply.data["myPermissions"]
+    assert as_enum(mine["actions"]) == as_enum(want.actions)
+    assert {f["name"]: f["mode"] for f in mine["fields"]} == {
+        field: mode.upper() for field, mode in want.modes.items()
+    }
+
+
 def test_the_matrix_covers_every_governed_type_with_a_graphql_surface():
     """A type added to the registry with a GraphQL record type must join the matrix."""
     from crm.platform.permissions.registry import REGISTRY
 
-    record_types = {"material", "price_list"}
+    record_types = {"material", "price_list"}  # records in stages: the full matrix above
     assert record_types <= set(REGISTRY)
+    assert set(REGISTRY) == set(DEFAULT_POLICY)  # every type has default rules, myPermissions
     assert {adapter.object_type for adapter in ADAPTERS} == record_types
+
+
+RATE_FIELDS = {
+    "base": "base",
+    "quote": "quote",
+    "rate_type": "rateType",
+    "date": "date",
+    "rate": "rate",
+    "source": "source",
+}
+RATES = f"{{ exchangeRates(first: 3) {{ totalCount edges {{ node {{ {' '.join(RATE_FIELDS.values())} }} }} }} }}"
+IMPORT_RATES = """mutation { exchangeRatesImport(csv: "date,base,quote,rate\\n") {
+  errors { code } taskId } }"""
+
+
+@pytest.mark.parametrize("role", list(DEFAULT_ROLES))
+def test_exchange_rates_through_the_api(
+    world, graphql, settings, role, django_capture_on_commit_callbacks
+):
+    """Rates have no stages and no record query by id: reading and importing per role."""
+    settings.REGION = "eu"
+    username = member(role)
+    want = expected("exchange_rate", tuple(RATE_FIELDS), role, "")
+    reply = graphql(RATES, bu="acme.de", as_=username)
+    if Action.VIEW not in want.actions:
+        assert reply.codes == ["PERMISSION_DENIED"]
+        assert reply.data["exchangeRates"] is None
+    else:
+        assert set(reply.codes) <= {"FIELD_FORBIDDEN"}
+        assert reply.data["exchangeRates"]["totalCount"] == 6  # 3 days × EUR and JPY
+        for edge in reply.data["exchangeRates"]["edges"]:
+            for field, name in RATE_FIELDS.items():
+                assert (edge["node"][name] is None) == (want.mode(field) == "hidden"), field
+    with django_capture_on_commit_callbacks() as queued:
+        payload = payload_of(graphql(IMPORT_RATES, bu="acme.de", as_=username))
+    if Action.CREATE in want.actions:
+        assert payload["errors"] == []
+        assert len(queued) == 1  # sent to the worker once the request commits
+    else:
+        assert [e["code"] for e in payload["errors"]] == ["PERMISSION_DENIED"]
+        assert queued == []
