@@ -282,7 +282,8 @@ RATE_FIELDS = {
     "rate": "rate",
     "source": "source",
 }
-RATES = f"{{ exchangeRates(first: 3) {{ totalCount edges {{ node {{ {' '.join(RATE_FIELDS.values())} }} }} }} }}"
+RATE_SELECTION = " ".join(RATE_FIELDS.values())
+RATES = f"{{ exchangeRates(first: 3) {{ totalCount edges {{ node {{ {RATE_SELECTION} }} }} }} }}"
 IMPORT_RATES = """mutation { exchangeRatesImport(csv: "date,base,quote,rate\\n") {
   errors { code } taskId } }"""
 
