@@ -30,11 +30,22 @@ from crm.platform.accounts import models as accounts
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions import access as governed
 from crm.platform.permissions import models
-from crm.platform.permissions.registry import REGISTRY
+from crm.platform.permissions.engine import Access
+from crm.platform.permissions.registry import REGISTRY, ObjectType
 from crm.platform.permissions.vocabulary import Action
 
 LIST_LIMIT = 200
 ObjectTypeName = object_type_enum()
+
+
+def viewer_of(info: graphene.ResolveInfo, object_type: ObjectType) -> Access:
+    """The caller, if some rule lets them view records of the type; else PERMISSION_DENIED."""
+    try:
+        access = caller(info)
+        access.require_some(Action.VIEW, object_type)
+    except CrmError as error:
+        raise graphql_error(error) from error
+    return access
 
 
 class PermissionQueries(graphene.ObjectType):
@@ -47,7 +58,16 @@ class PermissionQueries(graphene.ObjectType):
         description="What you may do on records of a type at a stage, and each field's mode.",
     )
     roles = graphene.List(graphene.NonNull(Role), required=True, description="The group's roles.")
-    policy = graphene.Field(PolicyVersion, description="The group's active policy.")
+    policy = graphene.Field(
+        PolicyVersion,
+        number=graphene.Int(description="A past version; default: the active one."),
+        description="The group's policy.",
+    )
+    policy_versions = graphene.List(
+        graphene.NonNull(PolicyVersion),
+        required=True,
+        description=f"The group's policy history, newest first, at most {LIST_LIMIT}.",
+    )
     api_keys = graphene.List(
         graphene.NonNull(ApiKey), required=True, description=f"Newest first, at most {LIST_LIMIT}."
     )
@@ -103,16 +123,28 @@ class PermissionQueries(graphene.ObjectType):
         return list(accounts.Role.objects.filter(group_id=access.business_unit.group_id))
 
     @staticmethod
-    def resolve_policy(_root: None, info: graphene.ResolveInfo) -> models.PolicyVersion | None:
+    def resolve_policy(
+        _root: None, info: graphene.ResolveInfo, number: int | None = None
+    ) -> models.PolicyVersion | None:
         access = access_of(info)
-        queryset = models.PolicyVersion.objects.filter(
-            group_id=access.business_unit.group_id, active=True
+        queryset = models.PolicyVersion.objects.filter(group_id=access.business_unit.group_id)
+        queryset = (
+            queryset.filter(active=True) if number is None else queryset.filter(number=number)
         )
         return access.visible(governed.POLICY, queryset).first()
 
     @staticmethod
+    def resolve_policy_versions(
+        _root: None, info: graphene.ResolveInfo
+    ) -> list[models.PolicyVersion]:
+        access = viewer_of(info, governed.POLICY)
+        queryset = models.PolicyVersion.objects.filter(group_id=access.business_unit.group_id)
+        visible = access.visible(governed.POLICY, queryset).prefetch_related("rules__role")
+        return list(visible.order_by("-number")[:LIST_LIMIT])
+
+    @staticmethod
     def resolve_api_keys(_root: None, info: graphene.ResolveInfo) -> list[accounts.ApiKey]:
-        access = access_of(info)
+        access = viewer_of(info, governed.API_KEY)
         queryset = accounts.ApiKey.objects.filter(group_id=access.business_unit.group_id)
         visible = access.visible(governed.API_KEY, queryset).select_related("role", "business_unit")
         return list(visible.order_by("-created_at")[:LIST_LIMIT])
@@ -121,7 +153,7 @@ class PermissionQueries(graphene.ObjectType):
     def resolve_memberships(
         _root: None, info: graphene.ResolveInfo, username: str | None = None
     ) -> list[accounts.Membership]:
-        access = access_of(info)
+        access = viewer_of(info, governed.MEMBERSHIP)
         queryset = accounts.Membership.objects.filter(group_id=access.business_unit.group_id)
         if username:
             access.require_readable(governed.MEMBERSHIP, "user", argument="username")

@@ -137,6 +137,7 @@ def policy_update(*, access: Access, changes: Iterable[RuleChange], note: str) -
             )
             for r in rules.values()
         )
+    version = PolicyVersion.objects.prefetch_related("rules__role").get(pk=version.pk)
     access.audit(
         AuditEvent.POLICY_CHANGED,
         action=Action.EDIT,

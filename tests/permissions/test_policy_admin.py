@@ -365,3 +365,32 @@ def test_my_permissions_with_an_unknown_stage_is_invalid_argument(world, graphql
     assert reply.codes == ["INVALID_ARGUMENT"]
     assert reply.errors[0]["extensions"]["field"] == "stage"
     assert reply.data is None
+
+
+def test_the_policy_history_keeps_every_version_with_its_rules(world, graphql, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    update(graphql, [SALES_SEES_COST])
+    update(graphql, [SALES_SEES_COST])
+    with CaptureQueriesContext(connection) as queries:
+        reply = graphql(
+            "{ policyVersions { number active note rules { objectType role } } }",
+        )
+    assert reply.errors == []
+    versions_seen = reply.data["policyVersions"]
+    assert [(v["number"], v["active"]) for v in versions_seen] == [
+        (3, True),
+        (2, False),
+        (1, False),
+    ]
+    assert all(v["rules"] for v in versions_seen)
+    assert len(queries) <= 12  # rules and roles prefetched: no query per version
+    old = graphql("{ policy(number: 1) { number active } }")
+    assert old.data["policy"] == {"number": 1, "active": False}
+    # An auditor reads the history; a salesperson does not see it.
+    assert graphql("{ policyVersions { number } }", as_="acme.auditor").data["policyVersions"]
+    settings.REGION = "eu"
+    sales = graphql("{ policyVersions { number } }", bu="acme.de", as_="acme.de.sales")
+    assert sales.codes == ["PERMISSION_DENIED"]
+    assert sales.data is None
