@@ -25,8 +25,10 @@ def _member(group_id: int, username: str, field: str) -> User:
 
 
 def _parent(access: Access, team: Team | None, parent_id: int) -> Team:
+    # A hierarchy never crosses business units: the parent is in the team's own BU.
+    business_unit_id = team.business_unit_id if team is not None else access.business_unit.pk
     parent = Team.objects.filter(
-        group_id=access.business_unit.group_id, business_unit=access.business_unit, pk=parent_id
+        group_id=access.business_unit.group_id, business_unit_id=business_unit_id, pk=parent_id
     ).first()
     if parent is None:
         raise CrmError(ErrorCode.NOT_FOUND, field="parent", object="team", id=parent_id)

@@ -30,13 +30,14 @@ def _language(value: str) -> str:
 
 
 def _email(value: str) -> str:
+    value = value.strip()
     try:
         validate_email(value)
     except ValidationError:
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT, field="email", reason="not an e-mail address"
         ) from None
-    return value.strip().lower()
+    return value.lower()
 
 
 def user_create(

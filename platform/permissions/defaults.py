@@ -126,9 +126,10 @@ ADMINISTRATION = {
         RuleSpec(BU_MANAGER, BU, (V,)),
     ],
     "audit_entry": [RuleSpec(AUDITOR, G, (V, EXP)), RuleSpec(GROUP_ADMIN, G, (V,))],
-    # A user name never changes; people's names and e-mail are personal data.
+    # People's names and e-mail are personal data. (A user name is set once: userUpdate has no
+    # argument for it.)
     "user": [
-        RuleSpec(GROUP_ADMIN, G, (V, C, E), default="write", fields={"username": "read"}),
+        RuleSpec(GROUP_ADMIN, G, (V, C, E), default="write"),
         RuleSpec(AUDITOR, G, (V,)),
         RuleSpec(BU_MANAGER, BU, (V,)),
         *_every(
