@@ -226,6 +226,7 @@ class MasterdataQueries(graphene.ObjectType):
             page = keyset_page(queryset, kind="PriceList", key="code", first=first, after=after)
         except CrmError as error:
             raise graphql_error(error) from error
+        info.context.loaders.price_list_items.expect(record.pk for record in page.records)
         connection: PriceListConnection = connection_from_page(PriceListConnection, page)
         return connection
 
