@@ -238,6 +238,7 @@ class ExchangeRate(graphene.ObjectType):
     date = graphene.Date()
     rate = graphene.Decimal()
     source = graphene.String()
+    permissions = permissions_field(access.EXCHANGE_RATE)
 
     @staticmethod
     def resolve_rate_type(root: models.ExchangeRate, _info: graphene.ResolveInfo) -> object:

@@ -142,6 +142,7 @@ class AuditEntry(graphene.ObjectType):
     code = graphene.String()
     origin = graphene.String()
     user_agent = graphene.String()
+    permissions = permissions_field(governed.AUDIT_ENTRY)
 
     @staticmethod
     def resolve_event(root: models.AuditEntry, _info: graphene.ResolveInfo) -> object:
