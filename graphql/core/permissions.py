@@ -90,7 +90,9 @@ class FieldPolicyMiddleware:
         name = governed.get(info.field_name)
         if name is None:
             return next_(root, info, **args)
-        access = access_of(info)
+        access: Access | None = info.context.access
+        if access is None:
+            raise graphql_error(CrmError(ErrorCode.UNAUTHENTICATED))
         object_type = BY_GRAPHQL_TYPE[info.parent_type.name]
         if access.on_node(object_type, root).modes.get(name, HIDDEN) is HIDDEN:
             access.forbidden_read(object_type, root.pk, name)

@@ -159,7 +159,7 @@ class Access:
         self._cache: dict[tuple[str, str, tuple[int, ...]], Permissions] = {}
         self._rules: dict[str, list[tuple[Grant, Rule]]] = {}
         # The record whose fields are being resolved: GraphQL resolves them one after another.
-        self._current: tuple[Any, str, Permissions] | None = None
+        self._current: tuple[Any, Permissions] | None = None
 
     # -- rules ------------------------------------------------------------------------------
 
@@ -261,13 +261,17 @@ class Access:
         return self._combine(object_type, stage, rules)
 
     def on_node(self, object_type: ObjectType, record: Any) -> Permissions:
-        """`on_record` for the fields of one record resolved in a row: computed once per record."""
-        stage = object_type.stage_of(record)
+        """`on_record` for the fields of one record resolved in a row: computed once per record.
+
+        GraphQL resolves a record's fields one after another and nothing writes the record in
+        between (a mutation's payload is resolved after its write), so the same object has the
+        same permissions for all of them.
+        """
         current = self._current
-        if current is not None and current[0] is record and current[1] == stage:
-            return current[2]
+        if current is not None and current[0] is record:
+            return current[1]
         permissions = self.on_record(object_type, record)
-        self._current = (record, stage, permissions)
+        self._current = (record, permissions)
         return permissions
 
     def on_type(self, object_type: ObjectType, stage: str | None = None) -> Permissions:
