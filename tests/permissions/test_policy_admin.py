@@ -394,3 +394,91 @@ def test_the_policy_history_keeps_every_version_with_its_rules(world, graphql, s
     sales = graphql("{ policyVersions { number } }", bu="acme.de", as_="acme.de.sales")
     assert sales.codes == ["PERMISSION_DENIED"]
     assert sales.data is None
+
+
+ROLE_CREATE = """
+mutation($code: String!, $names: [TranslationInput!]!) {
+  roleCreate(code: $code, names: $names) { errors { field code } role { code name } }
+}
+"""
+ROLE_DELETE = """
+mutation($code: String!) { roleDelete(code: $code) { errors { field code } deletedCode } }
+"""
+
+
+def test_a_new_role_grants_nothing_until_the_policy_gives_it_rules(world, graphql):
+    from crm.platform.accounts.models import Membership, Role, User
+    from crm.tenants.models import BusinessUnit
+
+    created = payload_of(
+        graphql(
+            ROLE_CREATE,
+            {
+                "code": "key_account",
+                "names": [
+                    {"language": "en", "text": "Key account manager"},
+                    {"language": "de", "text": "Key-Account-Manager"},
+                ],
+            },
+        )
+    )
+    assert created["errors"] == []
+    assert created["role"] == {"code": "key_account", "name": "Key account manager"}
+    role = Role.objects.get(group_id=world.acme_id, code="key_account")
+    assert role.name_de == "Key-Account-Manager"
+    person = User.objects.get(username="acme.nobody")
+    Membership.objects.create(
+        group_id=world.acme_id,
+        user=person,
+        role=role,
+        business_unit=BusinessUnit.objects.get(group_id=world.acme_id, code="hq"),
+    )
+    nothing = graphql("{ materials(first: 1) { totalCount } }", as_="acme.nobody")
+    assert nothing.codes == ["PERMISSION_DENIED"]
+    rule = {
+        "objectType": "material",
+        "role": "key_account",
+        "stage": "ACTIVE",
+        "scope": "BUSINESS_UNIT",
+        "actions": ["VIEW"],
+    }
+    assert update(graphql, [rule])["errors"] == []
+    seen = graphql("{ materials(first: 1) { totalCount } }", as_="acme.nobody")
+    assert seen.data["materials"]["totalCount"] == 61
+
+
+def test_role_codes_are_validated_and_unique(world, graphql):
+    def codes(code: str) -> list[tuple[str, str]]:
+        payload = payload_of(
+            graphql(ROLE_CREATE, {"code": code, "names": [{"language": "en", "text": "x"}]})
+        )
+        return [(e["code"], e["field"]) for e in payload["errors"]]
+
+    assert codes("front_sales") == [("ALREADY_EXISTS", "code")]
+    assert codes("Has Spaces") == [("INVALID_ARGUMENT", "code")]
+    bad_language = payload_of(
+        graphql(ROLE_CREATE, {"code": "ok_code", "names": [{"language": "xx", "text": "x"}]})
+    )
+    assert [e["code"] for e in bad_language["errors"]] == ["UNKNOWN_LANGUAGE"]
+
+
+def test_only_policy_editors_manage_roles_and_used_roles_stay(world, graphql, settings):
+    settings.REGION = "eu"
+    refused = payload_of(
+        graphql(
+            ROLE_CREATE,
+            {"code": "mine", "names": [{"language": "en", "text": "x"}]},
+            bu="acme.de",
+            as_="acme.de.manager",
+        )
+    )
+    assert [e["code"] for e in refused["errors"]] == ["PERMISSION_DENIED"]
+    settings.REGION = "cn"
+    in_use = payload_of(graphql(ROLE_DELETE, {"code": "front_sales"}))
+    assert [(e["code"], e["field"]) for e in in_use["errors"]] == [("IN_USE", "code")]
+    assert payload_of(graphql(ROLE_DELETE, {"code": "no_such_role"}))["errors"][0]["code"] == (
+        "NOT_FOUND"
+    )
+    payload_of(graphql(ROLE_CREATE, {"code": "spare", "names": [{"language": "en", "text": "x"}]}))
+    deleted = payload_of(graphql(ROLE_DELETE, {"code": "spare"}))
+    assert deleted == {"errors": [], "deletedCode": "spare"}

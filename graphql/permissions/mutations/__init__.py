@@ -7,6 +7,8 @@ from crm.graphql.permissions.mutations.api_key_revoke import ApiKeyRevoke
 from crm.graphql.permissions.mutations.membership_grant import MembershipGrant
 from crm.graphql.permissions.mutations.membership_revoke import MembershipRevoke
 from crm.graphql.permissions.mutations.policy_update import PolicyUpdate
+from crm.graphql.permissions.mutations.role_create import RoleCreate
+from crm.graphql.permissions.mutations.role_delete import RoleDelete
 from crm.graphql.permissions.mutations.sign_in import SignIn
 
 
@@ -17,3 +19,5 @@ class PermissionMutations(graphene.ObjectType):
     api_key_revoke = ApiKeyRevoke.Field()
     membership_grant = MembershipGrant.Field()
     membership_revoke = MembershipRevoke.Field()
+    role_create = RoleCreate.Field()
+    role_delete = RoleDelete.Field()
