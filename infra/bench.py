@@ -101,11 +101,11 @@ def _baseline() -> Iterator[None]:
     from crm.graphql.core.permissions import FieldPolicyMiddleware
     from crm.platform.accounts import authentication
     from crm.platform.accounts.models import User
-    from crm.platform.permissions import engine
+    from crm.platform.permissions import engine, policy_data
     from crm.platform.web import middleware
 
     principal = authentication.user_principal(User.objects.get(username="acme.de.manager"))
-    policy = engine.load_policy(principal.group_id)
+    policy = policy_data.load_policy(principal.group_id)
 
     def passthrough(_self: Any, next_: Any, root: Any, info: Any, **args: Any) -> Any:
         return next_(root, info, **args)

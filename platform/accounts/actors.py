@@ -12,7 +12,8 @@ from typing import TypedDict
 from crm.platform.accounts.authentication import key_principal, user_principal
 from crm.platform.accounts.models import ApiKey, User
 from crm.platform.core.errors import CrmError, ErrorCode
-from crm.platform.permissions.engine import Access, load_policy
+from crm.platform.permissions.engine import Access
+from crm.platform.permissions.policy_data import load_policy
 from crm.tenants.models import BusinessUnit
 
 

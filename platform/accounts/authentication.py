@@ -27,8 +27,8 @@ from crm.platform.accounts.models import (
     token_kind,
 )
 from crm.platform.core.errors import CrmError, ErrorCode
-from crm.platform.permissions.engine import Grant, Principal
 from crm.platform.permissions.models import PolicyVersion
+from crm.platform.permissions.policy_data import Grant, Principal
 
 LAST_USE_RESOLUTION = datetime.timedelta(minutes=1)
 

@@ -17,8 +17,9 @@ from django.utils import translation
 from crm.i18n import languages
 from crm.platform.accounts.authentication import bearer_token, credentials_for
 from crm.platform.core.errors import CrmError, ErrorCode
-from crm.platform.permissions.engine import Access, policy_for
+from crm.platform.permissions.engine import Access
 from crm.platform.permissions.models import AuditEvent
+from crm.platform.permissions.policy_data import policy_for
 from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit, Domain
 

@@ -21,7 +21,8 @@ from crm.masterdata.models import Material
 from crm.platform.accounts.authentication import user_principal
 from crm.platform.accounts.models import User
 from crm.platform.core.errors import CrmError
-from crm.platform.permissions.engine import Access, load_policy
+from crm.platform.permissions.engine import Access
+from crm.platform.permissions.policy_data import load_policy
 from crm.platform.permissions.vocabulary import Action
 from crm.platform.permissions.writes import lock_visible, move_stage
 from crm.tenants.models import BusinessUnit

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from crm.platform.accounts.models import Team, User
-from crm.platform.permissions.engine import Access, Grant, Policy, Principal, Rule
+from crm.platform.permissions.engine import Access
+from crm.platform.permissions.policy_data import Grant, Policy, Principal, Rule
 from crm.platform.permissions.registry import REGISTRY, GovernedField, ObjectType
 from crm.platform.permissions.vocabulary import Action, FieldMode, Scope
 from crm.tenants.models import BusinessUnit

@@ -747,7 +747,8 @@ def test_malformed_team_id_is_a_typed_error(world, graphql, settings):
 
 def access_for(username: str, bu: str) -> Any:
     from crm.platform.accounts.authentication import user_principal
-    from crm.platform.permissions.engine import Access, load_policy
+    from crm.platform.permissions.engine import Access
+    from crm.platform.permissions.policy_data import load_policy
     from crm.tenants.models import BusinessUnit
 
     person = user(username)
