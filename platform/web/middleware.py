@@ -18,7 +18,7 @@ from crm.i18n import languages
 from crm.platform.accounts.authentication import bearer_token, credentials_for
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
-from crm.platform.permissions.models import AuditEvent
+from crm.platform.permissions.models import AuditEntry, AuditEvent
 from crm.platform.permissions.policy_data import policy_for
 from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit, Domain
@@ -106,6 +106,24 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:60]
 
 
+def _audit_bad_token(request: HttpRequest, business_unit: BusinessUnit, token: str | None) -> None:
+    """An unknown, revoked or expired token, recorded against the BU it was sent to.
+
+    Only the token's public prefix is kept (`crm_<kind><prefix>`), never the secret.
+    """
+    shown = "_".join(token.split("_")[:2])[:20] if token else "malformed header"
+    AuditEntry.objects.create(
+        group_id=business_unit.group_id,
+        business_unit=business_unit,
+        event=AuditEvent.DENIED,
+        actor=f"token {shown}",
+        action="authenticate",
+        code=ErrorCode.UNAUTHENTICATED.value,
+        origin=client_address(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+    )
+
+
 class AccessMiddleware:
     """Who is calling: a bearer token becomes the request's `access` in its business unit.
 
@@ -132,6 +150,7 @@ class AccessMiddleware:
                     raise CrmError(ErrorCode.UNAUTHENTICATED)
                 credentials = credentials_for(token)
             except CrmError as error:
+                _audit_bad_token(request, business_unit, token)
                 return error_response(error)
             access = Access(
                 credentials.principal,

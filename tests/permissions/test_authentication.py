@@ -138,9 +138,19 @@ def test_garbage_bearer_token_is_401(world, graphql):
 
 
 def test_well_formed_but_unknown_token_is_401(world, graphql):
-    reply = graphql(ME, token="crm_uabcdef12_" + "x" * 43)
+    secret = "x" * 43
+    reply = graphql(ME, token="crm_uabcdef12_" + secret)
     assert reply.status == 401
     assert reply.codes == ["UNAUTHENTICATED"]
+    # Recorded against the BU it was sent to, with the public prefix only.
+    from crm.platform.permissions.models import AuditEntry
+
+    (entry,) = AuditEntry.objects.filter(action="authenticate")
+    assert entry.code == "UNAUTHENTICATED"
+    assert entry.actor == "token crm_uabcdef12"
+    assert entry.business_unit.handle == "acme.hq"
+    assert entry.origin == "127.0.0.1"
+    assert secret not in str(entry.__dict__)
 
 
 def test_basic_authorization_scheme_is_401(world, graphql):
