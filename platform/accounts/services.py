@@ -10,6 +10,7 @@ from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.access import API_KEY, MEMBERSHIP
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.models import AuditEvent
+from crm.platform.permissions.registry import ObjectType
 from crm.platform.permissions.vocabulary import Action
 from crm.platform.permissions.writes import lock_visible
 from crm.tenants.models import BusinessUnit
@@ -33,6 +34,25 @@ def _business_unit(group_id: int, code: str | None) -> BusinessUnit | None:
     return found
 
 
+def _may_grant(
+    access: Access, object_type: ObjectType, role: Role, business_unit: BusinessUnit | None
+) -> None:
+    """Nobody hands out more reach than they have.
+
+    A caller whose right to grant comes from a group-level role may grant any role, anywhere in
+    the group. Anyone else may grant only in their own BU, and only roles that reach no further
+    than a BU: no rule of the role in the active policy has group scope (a BU-level holder of
+    such a role would see or change every BU).
+    """
+    for grant, rule in access.rules(object_type):
+        if grant.business_unit_id is None and Action.CREATE in rule.actions:
+            return
+    if business_unit is None or business_unit.pk != access.business_unit.pk:
+        raise access.denied(Action.CREATE, object_type, "", field="business_unit")
+    if access.policy.has_group_scope(role.pk):
+        raise access.denied(Action.CREATE, object_type, "", field="role")
+
+
 def api_key_create(
     *, access: Access, name: str, role: str, business_unit: str | None
 ) -> tuple[str, ApiKey]:
@@ -43,11 +63,14 @@ def api_key_create(
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT, field="name", reason=f"1 to {NAME_LENGTH} characters"
         )
+    granted_role = _role(group_id, role)
+    granted_unit = _business_unit(group_id, business_unit)
+    _may_grant(access, API_KEY, granted_role, granted_unit)
     token, prefix, digest = new_secret(API_KEY_KIND)
     key = ApiKey.objects.create(
         group_id=group_id,
-        business_unit=_business_unit(group_id, business_unit),
-        role=_role(group_id, role),
+        business_unit=granted_unit,
+        role=granted_role,
         name=name.strip(),
         prefix=prefix,
         digest=digest,
@@ -90,12 +113,12 @@ def membership_grant(
     user = User.objects.filter(group_id=group_id, username=username).first()
     if user is None:
         raise CrmError(ErrorCode.NOT_FOUND, field="username", object="user", id=username)
+    granted_role = _role(group_id, role)
+    granted_unit = _business_unit(group_id, business_unit)
+    _may_grant(access, MEMBERSHIP, granted_role, granted_unit)
     with transaction.atomic():
         membership, _created = Membership.objects.get_or_create(
-            group_id=group_id,
-            user=user,
-            role=_role(group_id, role),
-            business_unit=_business_unit(group_id, business_unit),
+            group_id=group_id, user=user, role=granted_role, business_unit=granted_unit
         )
     access.audit(
         AuditEvent.ROLE_GRANTED,

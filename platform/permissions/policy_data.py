@@ -60,6 +60,15 @@ class Policy:
     number: int
     rules: Mapping[tuple[str, int], tuple[Rule, ...]]
 
+    def has_group_scope(self, role_id: int) -> bool:
+        """Whether any rule of the role reaches the whole group."""
+        return any(
+            rule.scope == Scope.GROUP
+            for (_type, holder), rules in self.rules.items()
+            if holder == role_id
+            for rule in rules
+        )
+
     @classmethod
     def active_for(cls, group_id: int) -> Policy:
         """The group's active version: one small query, then the compiled rules from memory.

@@ -443,3 +443,59 @@ def test_only_the_admin_grants_roles(world, graphql, settings, username):
     )
     assert [e["code"] for e in payload["errors"]] == ["PERMISSION_DENIED"]
     assert Membership.objects.count() == before
+
+
+# -- nobody hands out more reach than they have --------------------------------------------------
+
+LET_MANAGERS_GRANT = """
+mutation { policyUpdate(note: "BU managers staff their BU", changes: [
+  {objectType: "membership", role: "bu_manager", scope: BUSINESS_UNIT, actions: [VIEW, CREATE],
+   defaultFieldMode: WRITE},
+  {objectType: "api_key", role: "bu_manager", scope: BUSINESS_UNIT, actions: [VIEW, CREATE],
+   defaultFieldMode: WRITE}
+]) { errors { code } } }
+"""
+GRANT_TO_NOBODY = """
+mutation($role: String!, $bu: String) {
+  membershipGrant(username: "acme.nobody", role: $role, businessUnit: $bu) {
+    errors { field code } membership { role businessUnit } }
+}
+"""
+KEY_FOR_SHOP = """
+mutation($role: String!, $bu: String) {
+  apiKeyCreate(name: "shop", role: $role, businessUnit: $bu) { errors { field code } token }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("role", "bu", "refused_field"),
+    [
+        ("front_sales", "de", None),  # a BU role in their own BU: allowed
+        ("group_admin", "de", "role"),  # reaches the whole group
+        ("hq_director", "de", "role"),  # group-wide reading
+        ("front_sales", "jp", "business_unit"),  # another BU
+        ("front_sales", None, "business_unit"),  # group level
+    ],
+)
+def test_a_bu_manager_grants_only_bu_roles_in_their_own_bu(
+    world, graphql, settings, role, bu, refused_field
+):
+    assert graphql(LET_MANAGERS_GRANT).data["policyUpdate"]["errors"] == []
+    settings.REGION = "eu"
+    for document, payload_name in (
+        (GRANT_TO_NOBODY, "membershipGrant"),
+        (KEY_FOR_SHOP, "apiKeyCreate"),
+    ):
+        reply = graphql(document, {"role": role, "bu": bu}, bu="acme.de", as_="acme.de.manager")
+        errors = [(e["code"], e["field"]) for e in reply.data[payload_name]["errors"]]
+        if refused_field is None:
+            assert errors == [], payload_name
+        else:
+            assert errors == [("PERMISSION_DENIED", refused_field)], payload_name
+
+
+def test_the_group_admin_grants_any_role_anywhere(world, graphql):
+    for role, bu in (("group_admin", None), ("hq_director", "de"), ("front_sales", "jp")):
+        reply = graphql(GRANT_TO_NOBODY, {"role": role, "bu": bu})
+        assert reply.data["membershipGrant"]["errors"] == [], (role, bu)
