@@ -5,6 +5,8 @@ import graphene
 from crm.graphql.accounts.mutations import AccountMutations
 from crm.graphql.accounts.queries import AccountQueries
 from crm.graphql.core.errors import Error, ErrorCode
+from crm.graphql.customers.mutations import CustomerMutations
+from crm.graphql.customers.queries import CustomerQueries
 from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.queries import MasterdataQueries
 from crm.graphql.masterdata.rates import ExchangeRateQueries
@@ -17,6 +19,7 @@ class Query(
     TenancyQueries,
     MasterdataQueries,
     ExchangeRateQueries,
+    CustomerQueries,
     PermissionQueries,
     AccountQueries,
     graphene.ObjectType,
@@ -24,7 +27,13 @@ class Query(
     pass
 
 
-class Mutation(MasterdataMutations, PermissionMutations, AccountMutations, graphene.ObjectType):
+class Mutation(
+    MasterdataMutations,
+    CustomerMutations,
+    PermissionMutations,
+    AccountMutations,
+    graphene.ObjectType,
+):
     pass
 
 

@@ -14,6 +14,8 @@ from typing import Generic, TypeVar
 from django.http import HttpRequest
 
 from crm.masterdata.access import MATERIAL
+from crm.masterdata.customers.access import CUSTOMER
+from crm.masterdata.customers.models import Customer
 from crm.masterdata.models import Material, PriceListItem
 from crm.masterdata.prices import ResolvedPrice, resolve_prices
 from crm.platform.core.errors import CrmError
@@ -81,5 +83,17 @@ class Loaders:
             for item in items:
                 found[item.price_list_id].append(item)
             return found
+
+        return BatchLoader(batch)
+
+    @cached_property
+    def customers(self) -> BatchLoader[int, Customer | None]:
+        """Golden customers by id, among those the caller may view (None otherwise)."""
+
+        def batch(ids: list[int]) -> dict[int, Customer | None]:
+            access = self.request.access  # type: ignore[attr-defined]
+            records = Customer.objects.filter(group_id=self.business_unit.group_id, pk__in=ids)
+            found = {c.pk: c for c in access.visible(CUSTOMER, records)}
+            return {key: found.get(key) for key in ids}
 
         return BatchLoader(batch)

@@ -3,7 +3,9 @@
 A mutation subclasses `CrmMutation`, lists the codes it can answer in `Meta.error_codes`, and
 implements `perform(info, access, **arguments)` returning the payload's other fields. A refusal
 (`CrmError`) becomes `errors: [<Mutation>Error { field code message }]` with every other payload
-field null; the service it called was atomic, so nothing changed. A code the mutation did not
+field null (unless the refusal carries details for the payload, `CrmError.payload`, such as
+the suspected duplicates of a new customer); the service it called was atomic, so nothing
+changed. A code the mutation did not
 declare is a bug and surfaces as a top-level GraphQL error instead of being hidden.
 """
 
@@ -63,6 +65,7 @@ class CrmMutation(graphene.Mutation):
             return cls(
                 errors=[
                     cls.error_type(field=error.field, code=error.code.value, message=error.message)
-                ]
+                ],
+                **error.payload,
             )
         return cls(errors=[], **payload)

@@ -41,6 +41,8 @@ class ErrorCode(enum.StrEnum):
     INVALID_STAGE_CHANGE = "INVALID_STAGE_CHANGE"
     INVALID_POLICY = "INVALID_POLICY"
     IN_USE = "IN_USE"
+    INVALID_TAX_ID = "INVALID_TAX_ID"
+    DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -84,6 +86,12 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ),
     ErrorCode.INVALID_POLICY: _("The policy change is not valid: %(reason)s"),
     ErrorCode.IN_USE: _("The %(object)s “%(id)s” is still in use and cannot be deleted."),
+    ErrorCode.INVALID_TAX_ID: _(
+        "This is not a valid tax or registration id for %(country)s: %(reason)s"
+    ),
+    ErrorCode.DUPLICATE_SUSPECTED: _(
+        "%(count)s existing customers look like this one; confirm to create it anyway."
+    ),
 }
 
 
@@ -94,6 +102,8 @@ class CrmError(Exception):
         self.code = code
         self.field = field
         self.params = params
+        # Structured details a mutation payload returns beside the error (not in the message).
+        self.payload: dict[str, Any] = {}
         super().__init__(f"{code}: {params}")
 
     @property

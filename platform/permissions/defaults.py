@@ -117,6 +117,23 @@ EXCHANGE_RATE = [
     *_every(BU_READERS, BU, (V,)),
 ]
 
+LIVE_CUSTOMER = ("ACTIVE", "BLOCKED", "INACTIVE")
+MERGE_POINTER = {"merged_into": "read"}  # set by a merge only
+CUSTOMER = [
+    RuleSpec(GROUP_ADMIN, G, (V, C, E, EXP), default="write", fields=MERGE_POINTER),
+    *[RuleSpec(STEWARD, G, (V, C, E, EXP), s, "write", MERGE_POINTER) for s in LIVE_CUSTOMER],
+    RuleSpec(STEWARD, G, (V, EXP), "MERGED"),
+    *_every((DIRECTOR, AUDITOR), G, (V, EXP)),
+    # Every BU reads the group's golden records; credit limits are for managers and finance.
+    *_every((BU_MANAGER, FINANCE), BU, (V, EXP)),
+    *_every(
+        (FRONT_SALES, BACK_SUPPORT, LEGAL, DELIVERY, INTEGRATION),
+        BU,
+        (V,),
+        fields={"credit_limit": "hidden"},
+    ),
+]
+
 ADMINISTRATION = {
     "policy": [RuleSpec(GROUP_ADMIN, G, (V, E), default="write"), RuleSpec(AUDITOR, G, (V,))],
     "api_key": [RuleSpec(GROUP_ADMIN, G, (V, C, D), default="write"), RuleSpec(AUDITOR, G, (V,))],
@@ -153,6 +170,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "material": MATERIAL,
     "price_list": PRICE_LIST,
     "exchange_rate": EXCHANGE_RATE,
+    "customer": CUSTOMER,
     **ADMINISTRATION,
 }
 

@@ -21,6 +21,7 @@ SHARED_APPS = [
     "crm.platform.accounts",
     "crm.platform.permissions",
     "modeltranslation",
+    "django.contrib.postgres",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -29,6 +30,7 @@ SHARED_APPS = [
     "graphene_django",
     "djmoney",
     "crm.masterdata",
+    "crm.masterdata.customers",
 ]
 TENANT_APPS = [
     "crm.tenants.pricebook",

@@ -1,0 +1,54 @@
+"""Finding records that may be the same company: same tax id, or a similar name in one country.
+
+Names are compared with PostgreSQL's pg_trgm on the normalized name (a GIN trigram index keeps
+this fast on a million records); `SIMILARITY` is the score from which a name counts as similar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import QuerySet
+
+from crm.masterdata.customers.models import Customer, CustomerStatus
+
+SIMILARITY = 0.6
+LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Candidate:
+    customer: Customer
+    score: Decimal  # 1 for the same tax id; the name similarity otherwise
+    reason: str  # "TAX_ID" or "NAME"
+
+
+def candidates(
+    records: QuerySet[Customer],
+    *,
+    country: str,
+    normalized_name: str,
+    tax_id: str,
+    exclude_pk: int | None = None,
+) -> list[Candidate]:
+    """Existing, unmerged records of `records` that look like the described company."""
+    pool = records.filter(country=country).exclude(status=CustomerStatus.MERGED)
+    if exclude_pk is not None:
+        pool = pool.exclude(pk=exclude_pk)
+    found: dict[int, Candidate] = {}
+    if tax_id:
+        for customer in pool.filter(tax_id=tax_id)[:LIMIT]:
+            found[customer.pk] = Candidate(customer, Decimal(1), "TAX_ID")
+    if normalized_name:
+        similar = (
+            pool.filter(normalized_name__trigram_similar=normalized_name)
+            .annotate(score=TrigramSimilarity("normalized_name", normalized_name))
+            .filter(score__gte=SIMILARITY)
+            .order_by("-score", "code")[:LIMIT]
+        )
+        for customer in similar:
+            score = Decimal(str(round(customer.score, 3)))
+            found.setdefault(customer.pk, Candidate(customer, score, "NAME"))
+    return sorted(found.values(), key=lambda c: (-c.score, c.customer.code))[:LIMIT]

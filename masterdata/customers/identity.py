@@ -1,0 +1,99 @@
+"""What makes two customer records the same company: normalized tax ids and names.
+
+Tax ids are validated and compacted with python-stdnum in the format of the customer's country
+(EU VAT numbers with their country prefix, China's unified social credit code, Japan's corporate
+number, the US EIN); other countries get a compact upper-case form without a checksum test.
+Names are compared without case, punctuation, width variants or legal-form words ("GmbH",
+"Co., Ltd.", "株式会社", "有限公司"), so that "Bosch GmbH" and "BOSCH" meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from types import ModuleType
+
+import pycountry
+from stdnum import util as stdnum_util
+from stdnum.cn import uscc
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError
+from stdnum.jp import cn as jp_corporate_number
+from stdnum.us import ein
+
+from crm.platform.core.errors import CrmError, ErrorCode
+
+# Countries whose registration number has a known format, and the module that checks it.
+_BY_COUNTRY: dict[str, ModuleType] = {
+    "CN": uscc,
+    "JP": jp_corporate_number,
+    "US": ein,
+}
+_LEGAL_FORMS = (
+    "gmbh & co kg|gmbh & co. kg|gmbh|mbh|ag|kgaa|kg|ohg|se|e.k.|co., ltd.|co. ltd.|co ltd|co.,ltd."
+    "|ltd.|ltd|limited|inc.|inc|corp.|corp|corporation|llc|l.l.c.|plc|s.a.|sa|s.a.s.|sas|srl"
+    "|s.r.l.|b.v.|bv|n.v.|nv|k.k.|kk|pte|pty|company|co."
+)
+_LEGAL_FORM_WORDS = re.compile(
+    r"(?<![\w])(" + "|".join(re.escape(f) for f in _LEGAL_FORMS.split("|")) + r")(?![\w])"
+)
+# Legal forms written without spaces in Chinese and Japanese names.
+_CJK_FORMS = re.compile(
+    "股份有限公司|有限责任公司|有限公司|集团公司|株式会社|有限会社|合同会社|公司"
+)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def country_code(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code, or INVALID_ARGUMENT."""
+    code = (value or "").strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT, field="country", reason=f"{value!r} is not ISO 3166-1"
+        )
+    return code
+
+
+def tax_id(country: str, value: str) -> str:
+    """The tax or registration id in its country's compact form; INVALID_TAX_ID if it fails."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    module = _BY_COUNTRY.get(country)
+    vat_prefix = "EL" if country == "GR" else country
+    try:
+        if vat_prefix.lower() in eu_vat.MEMBER_STATES:
+            compact = eu_vat.compact(raw)
+            if not compact[:2].isalpha():
+                compact = vat_prefix + compact
+            if compact[:2] != vat_prefix:
+                raise CrmError(
+                    ErrorCode.INVALID_TAX_ID,
+                    field="taxId",
+                    country=country,
+                    reason=f"a VAT number of {country} starts with {vat_prefix}",
+                )
+            return str(eu_vat.validate(compact))
+        if module is not None:
+            return str(module.validate(raw))
+    except ValidationError as error:
+        raise CrmError(
+            ErrorCode.INVALID_TAX_ID, field="taxId", country=country, reason=str(error)
+        ) from None
+    compact = stdnum_util.clean(raw, " -./").upper()
+    if not compact.isalnum():
+        raise CrmError(
+            ErrorCode.INVALID_TAX_ID,
+            field="taxId",
+            country=country,
+            reason="letters and digits only",
+        )
+    return compact
+
+
+def normalized_name(name: str) -> str:
+    """The name as duplicate detection compares it."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = _CJK_FORMS.sub(" ", text)
+    text = _LEGAL_FORM_WORDS.sub(" ", text)
+    return " ".join(_NOT_WORD.sub(" ", text).split())

@@ -1,0 +1,100 @@
+"""The golden customer record: one company of the group's customers, company-level data only.
+
+No personal data lives here (contacts are BU records, #5). Each record is scoped to its group,
+carries a group-wide code, and keeps the normalized keys duplicate detection compares.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.platform.core.money import amount_field
+from crm.platform.core.placement import shared_model
+
+
+class CustomerStatus(models.TextChoices):
+    ACTIVE = "ACTIVE", _("active")
+    BLOCKED = "BLOCKED", _("blocked")
+    INACTIVE = "INACTIVE", _("inactive")
+    MERGED = "MERGED", _("merged into another record")
+
+
+class CompanySize(models.TextChoices):
+    MICRO = "MICRO", _("micro (under 10 people)")
+    SMALL = "SMALL", _("small (10–49)")
+    MEDIUM = "MEDIUM", _("medium (50–249)")
+    LARGE = "LARGE", _("large (250–999)")
+    ENTERPRISE = "ENTERPRISE", _("enterprise (1,000 or more)")
+
+
+class Classification(models.TextChoices):
+    STRATEGIC = "STRATEGIC", _("strategic")
+    KEY = "KEY", _("key")
+    NORMAL = "NORMAL", _("normal")
+
+
+class Grade(models.TextChoices):
+    A = "A", _("A")
+    B = "B", _("B")
+    C = "C", _("C")
+
+
+@shared_model(personal_data=False)
+class Customer(models.Model):
+    group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="customers")
+    code = models.CharField(max_length=20, help_text=_("Group-wide customer code."))
+    legal_name = models.CharField(max_length=300)
+    trade_name = models.CharField(max_length=300, blank=True, default="")
+    normalized_name = models.CharField(max_length=300, editable=False)
+    country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
+    tax_id = models.CharField(max_length=40, blank=True, default="")
+    industry = models.CharField(max_length=60, blank=True, default="")
+    size = models.CharField(max_length=10, choices=CompanySize.choices, blank=True, default="")
+    classification = models.CharField(
+        max_length=10, choices=Classification.choices, default=Classification.NORMAL
+    )
+    grade = models.CharField(max_length=1, choices=Grade.choices, default=Grade.C)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidiaries"
+    )
+    status = models.CharField(
+        max_length=8, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE
+    )
+    # In the group currency.
+    credit_limit = amount_field(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["group", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "code"], name="customer_code_unique"),
+            models.CheckConstraint(
+                name="customer_merged_has_survivor",
+                condition=Q(status="MERGED", merged_into__isnull=False)
+                | (~Q(status="MERGED") & Q(merged_into__isnull=True)),
+            ),
+            models.CheckConstraint(name="customer_not_own_parent", condition=~Q(parent=F("pk"))),
+            models.CheckConstraint(
+                name="credit_limit_not_negative",
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["group", "country", "tax_id"], name="customer_tax_id"),
+            GinIndex(
+                name="customer_name_trgm",
+                fields=["normalized_name"],
+                opclasses=["gin_trgm_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.legal_name}"
