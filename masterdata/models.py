@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
+from psycopg.types.range import Range
 
 from crm.platform.core.money import CurrencyCodeField, amount_field
 from crm.platform.core.placement import shared_model
@@ -123,6 +126,13 @@ class PriceList(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saving a list re-copies its scope, window and status to its items, in the same
+        transaction, so the database checks overlaps whenever any of them changes."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.items.update(**self.item_columns())
+
     @staticmethod
     def applying_to(business_unit: BusinessUnit) -> Q:
         """Lists whose scope covers the BU: the group's, its region's and its own."""
@@ -141,26 +151,74 @@ class PriceList(models.Model):
             )
         )
 
+    @property
+    def scope_key(self) -> str:
+        if self.scope == PriceScope.REGION:
+            return f"REGION:{self.region_id}"
+        if self.scope == PriceScope.BUSINESS_UNIT:
+            return f"BU:{self.business_unit_id}"
+        return "GROUP"
+
+    def item_columns(self) -> dict[str, Any]:
+        """What each item copies from its list for the overlap constraint."""
+        return {
+            "group_id": self.group_id,
+            "scope_key": self.scope_key,
+            "currency": self.currency,
+            "window": Range(self.valid_from, self.valid_to, "[]"),
+            "live": self.status == PriceListStatus.ACTIVE,
+        }
+
     def is_valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 @shared_model(personal_data=False)
 class PriceListItem(models.Model):
-    """The price of one material on one list, in the list's currency."""
+    """The price of one material on one list, in the list's currency.
+
+    The list's scope, currency, window and liveness are copied here (kept in step by
+    `PriceList.save`) so that PostgreSQL itself refuses two live prices of one material for the
+    same scope and currency on overlapping days: an exclusion constraint on the date range.
+    """
 
     price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items")
     material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="price_items")
     amount = amount_field()
+    # Copied from the list, for the exclusion constraint.
+    group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="+")
+    scope_key = models.CharField(max_length=40, editable=False)
+    currency = CurrencyCodeField(editable=False)
+    window = DateRangeField(editable=False)
+    live = models.BooleanField(editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["price_list", "material"], name="one_price_per_list"),
             models.CheckConstraint(name="price_not_negative", condition=Q(amount__gte=0)),
+            ExclusionConstraint(
+                name="price_windows_do_not_overlap",
+                expressions=[
+                    ("group", RangeOperators.EQUAL),
+                    ("scope_key", RangeOperators.EQUAL),
+                    ("currency", RangeOperators.EQUAL),
+                    ("material", RangeOperators.EQUAL),
+                    ("window", RangeOperators.OVERLAPS),
+                ],
+                condition=Q(live=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.price_list_id}/{self.material_id}: {self.amount}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.copy_list(self.price_list)
+        super().save(*args, **kwargs)
+
+    def copy_list(self, price_list: PriceList) -> None:
+        for field, value in price_list.item_columns().items():
+            setattr(self, field, value)
 
     @property
     def price(self) -> Money:

@@ -7,12 +7,13 @@ lock, whether the action and every field written are allowed. Nothing here check
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import ProtectedError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q
 from modeltranslation.utils import build_localized_fieldname
 
 from crm.i18n import languages
@@ -170,6 +171,52 @@ def material_delete(*, access: Access, material_id: int) -> None:
 
 # -- price lists --------------------------------------------------------------------------------
 
+OVERLAP_CONSTRAINT = "price_windows_do_not_overlap"
+
+
+@contextmanager
+def no_overlap(price_list_id: int, field: str, material: str | None = None) -> Iterator[None]:
+    """PRICE_WINDOW_OVERLAP, naming a material and the other list, when PostgreSQL's exclusion
+    constraint refuses two live prices for one scope, currency, material and day."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if OVERLAP_CONSTRAINT not in str(error):
+            raise
+        clash = _first_overlap(price_list_id, material)
+        raise CrmError(
+            ErrorCode.PRICE_WINDOW_OVERLAP,
+            field=field,
+            material=clash.material.code if clash else material or "",
+            other=clash.price_list.code if clash else "",
+        ) from None
+
+
+def _first_overlap(price_list_id: int, material: str | None) -> PriceListItem | None:
+    """A live item of another list that the list (or one material on it) would overlap."""
+    price_list = PriceList.objects.get(pk=price_list_id)
+    columns = price_list.item_columns()
+    on_list = (
+        Q(material__code=material)
+        if material
+        else Q(material__in=price_list.items.values("material"))
+    )
+    return (
+        PriceListItem.objects.filter(
+            on_list,
+            live=True,
+            group_id=columns["group_id"],
+            scope_key=columns["scope_key"],
+            currency=columns["currency"],
+            window__overlap=columns["window"],
+        )
+        .exclude(price_list=price_list)
+        .select_related("material", "price_list")
+        .order_by("material__code")
+        .first()
+    )
+
 
 def _coverage(
     group_id: int, scope: PriceScope, region: str | None, business_unit: str | None
@@ -268,7 +315,8 @@ def price_list_update(
             else:
                 raise CrmError(ErrorCode.INVALID_ARGUMENT, field=field, reason="not writable")
         _window(price_list.valid_from, price_list.valid_to)
-        price_list.save()
+        with no_overlap(price_list.pk, "validFrom"):
+            price_list.save()
     return price_list
 
 
@@ -292,14 +340,15 @@ def price_list_set_items(
                     field="items",
                     reason=f"{code}: not negative, at most 4 decimal places",
                 )
-            PriceListItem.objects.update_or_create(
-                price_list=price_list, material=materials[code], defaults={"amount": amount}
-            )
+            with no_overlap(price_list.pk, "items", code):
+                PriceListItem.objects.update_or_create(
+                    price_list=price_list, material=materials[code], defaults={"amount": amount}
+                )
     return price_list
 
 
 def price_list_move(*, access: Access, price_list_id: int, action: str) -> PriceList:
-    with transaction.atomic():
+    with transaction.atomic(), no_overlap(price_list_id, "id"):
         return move_stage(access, PRICE_LIST, _locked_list(access, price_list_id), action)
 
 

@@ -43,6 +43,7 @@ class ErrorCode(enum.StrEnum):
     IN_USE = "IN_USE"
     INVALID_TAX_ID = "INVALID_TAX_ID"
     DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
+    PRICE_WINDOW_OVERLAP = "PRICE_WINDOW_OVERLAP"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -88,6 +89,10 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ErrorCode.IN_USE: _("The %(object)s “%(id)s” is still in use and cannot be deleted."),
     ErrorCode.INVALID_TAX_ID: _(
         "This is not a valid tax or registration id for %(country)s: %(reason)s"
+    ),
+    ErrorCode.PRICE_WINDOW_OVERLAP: _(
+        "Material “%(material)s” already has a live price on list “%(other)s” for the same "
+        "scope and currency in an overlapping period."
     ),
     ErrorCode.DUPLICATE_SUSPECTED: _(
         "%(count)s existing customers look like this one; confirm to create it anyway."

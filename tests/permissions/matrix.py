@@ -180,7 +180,8 @@ def _price_list(world: Any, stage: str, code: str) -> Any:
     )
     PriceListItem.objects.create(
         price_list=price_list,
-        material=Material.objects.get(group_id=world.acme_id, code="M-001"),
+        # Not on the open-ended EU list: two live EU prices of one material may not overlap.
+        material=Material.objects.get(group_id=world.acme_id, code="M-040"),
         amount=Decimal("7"),
     )
     return price_list
@@ -195,7 +196,7 @@ mutation($id: ID!, $code: String, $names: [TranslationInput!], $from: Date, $to:
 """
 SET_ITEMS = """
 mutation($id: ID!) {
-  priceListSetItems(id: $id, items: [{materialCode: "M-002", amount: "3.25"}]) {
+  priceListSetItems(id: $id, items: [{materialCode: "M-041", amount: "3.25"}]) {
     errors { field code message } priceList { id }
   }
 }

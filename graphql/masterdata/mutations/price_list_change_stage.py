@@ -17,7 +17,12 @@ from crm.platform.permissions.engine import Access
 
 class PriceListChangeStage(CrmMutation):
     class Meta:
-        error_codes = (ErrorCode.NOT_FOUND, ErrorCode.MALFORMED_ID, ErrorCode.INVALID_STAGE_CHANGE)
+        error_codes = (
+            ErrorCode.NOT_FOUND,
+            ErrorCode.MALFORMED_ID,
+            ErrorCode.INVALID_STAGE_CHANGE,
+            ErrorCode.PRICE_WINDOW_OVERLAP,
+        )
 
     class Arguments:
         id = graphene.ID(required=True)

@@ -24,7 +24,12 @@ class PriceInput(graphene.InputObjectType):
 
 class PriceListSetItems(CrmMutation):
     class Meta:
-        error_codes = (ErrorCode.NOT_FOUND, ErrorCode.MALFORMED_ID, ErrorCode.INVALID_ARGUMENT)
+        error_codes = (
+            ErrorCode.NOT_FOUND,
+            ErrorCode.MALFORMED_ID,
+            ErrorCode.INVALID_ARGUMENT,
+            ErrorCode.PRICE_WINDOW_OVERLAP,
+        )
 
     class Arguments:
         id = graphene.ID(required=True)

@@ -23,6 +23,7 @@ class PriceListUpdate(CrmMutation):
             ErrorCode.INVALID_ARGUMENT,
             ErrorCode.ALREADY_EXISTS,
             ErrorCode.UNKNOWN_LANGUAGE,
+            ErrorCode.PRICE_WINDOW_OVERLAP,
         )
 
     class Arguments:
