@@ -18,7 +18,16 @@ MATERIAL = register(
         name="material",
         model=models.Material,
         graphql_type="Material",
-        fields=_fields("code", "name", "description", "unit", "status", "standard_cost", "price"),
+        fields=_fields(
+            "code",
+            "name",
+            "description",
+            "unit",
+            "status",
+            "standard_cost",
+            "price",
+            "local_codes",
+        ),
         stages=tuple(models.MaterialStatus.values),
         stage_field="status",
     )

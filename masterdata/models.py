@@ -78,6 +78,29 @@ class PriceListStatus(models.TextChoices):
     RETIRED = "RETIRED", _("retired")
 
 
+@shared_model(personal_data=False)
+class MaterialLocalCode(models.Model):
+    """A business unit's own code for a group material (e.g. from its ERP); unique in the BU."""
+
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="local_codes")
+    business_unit = models.ForeignKey(
+        "tenants.BusinessUnit", on_delete=models.CASCADE, related_name="+"
+    )
+    code = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["business_unit", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["business_unit", "code"], name="local_code_unique"),
+            models.UniqueConstraint(
+                fields=["business_unit", "material"], name="one_local_code_per_bu"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_unit_id}:{self.code}"
+
+
 class PriceScope(models.TextChoices):
     GROUP = "GROUP", _("whole group")
     REGION = "REGION", _("one region")

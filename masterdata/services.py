@@ -20,6 +20,7 @@ from crm.i18n import languages
 from crm.masterdata.access import MATERIAL, PRICE_LIST
 from crm.masterdata.models import (
     Material,
+    MaterialLocalCode,
     PriceList,
     PriceListItem,
     PriceScope,
@@ -137,6 +138,38 @@ def material_update(*, access: Access, material_id: int, changes: Mapping[str, A
             else:
                 raise CrmError(ErrorCode.INVALID_ARGUMENT, field=field, reason="not writable")
         material.save()
+    return material
+
+
+def material_set_local_code(
+    *, access: Access, material_id: int, business_unit: str, code: str | None
+) -> Material:
+    """Map (or with no code, unmap) a BU's own code to a group material; unique in the BU."""
+    with transaction.atomic():
+        material = lock_visible(
+            access,
+            MATERIAL,
+            Material.objects.filter(group_id=access.business_unit.group_id),
+            material_id,
+        )
+        access.require(Action.EDIT, material, ["local_codes"])
+        unit = BusinessUnit.objects.filter(group_id=material.group_id, code=business_unit).first()
+        if unit is None:
+            raise CrmError(
+                ErrorCode.NOT_FOUND, field="businessUnit", object="business unit", id=business_unit
+            )
+        if not code:
+            MaterialLocalCode.objects.filter(material=material, business_unit=unit).delete()
+            return material
+        local = _code(code)
+        taken = MaterialLocalCode.objects.filter(business_unit=unit, code=local).exclude(
+            material=material
+        )
+        if taken.exists():
+            raise CrmError(ErrorCode.ALREADY_EXISTS, field="code", object="local code", value=local)
+        MaterialLocalCode.objects.update_or_create(
+            material=material, business_unit=unit, defaults={"code": local}
+        )
     return material
 
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from crm.masterdata.access import MATERIAL
 from crm.masterdata.customers.access import CUSTOMER
 from crm.masterdata.customers.models import Customer
-from crm.masterdata.models import Material, PriceListItem
+from crm.masterdata.models import Material, MaterialLocalCode, PriceListItem
 from crm.masterdata.prices import ResolvedPrice, resolve_prices
 from crm.platform.core.errors import CrmError
 from crm.tenants.models import BusinessUnit
@@ -95,5 +95,18 @@ class Loaders:
             records = Customer.objects.filter(group_id=self.business_unit.group_id, pk__in=ids)
             found = {c.pk: c for c in access.visible(CUSTOMER, records)}
             return {key: found.get(key) for key in ids}
+
+        return BatchLoader(batch)
+
+    @cached_property
+    def local_codes(self) -> BatchLoader[int, list[MaterialLocalCode]]:
+        def batch(ids: list[int]) -> dict[int, list[MaterialLocalCode]]:
+            found: dict[int, list[MaterialLocalCode]] = {key: [] for key in ids}
+            codes = MaterialLocalCode.objects.filter(material_id__in=ids).select_related(
+                "business_unit"
+            )
+            for local in codes.order_by("business_unit__code"):
+                found[local.material_id].append(local)
+            return found
 
         return BatchLoader(batch)

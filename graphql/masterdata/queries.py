@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import graphene
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from graphene import relay
 from graphene.utils.str_converters import to_camel_case
 from modeltranslation.utils import build_localized_fieldname
@@ -48,8 +48,9 @@ def group_materials(business_unit: BusinessUnit) -> QuerySet[models.Material]:
 
 
 def search_filter(search: str) -> Q:
-    """Matches the group code or the name in any language."""
-    condition = Q(code__icontains=search)
+    """Matches the group code, any BU's local code, or the name in any language."""
+    local = models.MaterialLocalCode.objects.filter(material=OuterRef("pk"), code__iexact=search)
+    condition = Q(code__icontains=search) | Q(Exists(local))
     for code in SUPPORTED:
         condition |= Q(**{f"{build_localized_fieldname('name', code)}__icontains": search})
     return condition
@@ -101,8 +102,8 @@ def filtered_materials(
                 field="search",
                 reason=f"at most {MAX_SEARCH_LENGTH} characters",
             )
-        access.require_readable(MATERIAL, "code", argument="search")
-        access.require_readable(MATERIAL, "name", argument="search")
+        for name in ("code", "name", "local_codes"):
+            access.require_readable(MATERIAL, name, argument="search")
         queryset = queryset.filter(search_filter(search))
     if filter.get("status"):
         access.require_readable(MATERIAL, "status", argument="status")
@@ -177,6 +178,7 @@ class MasterdataQueries(graphene.ObjectType):
         except CrmError as error:
             raise graphql_error(error) from error
         info.context.loaders.price_today.expect(record.pk for record in page.records)
+        info.context.loaders.local_codes.expect(record.pk for record in page.records)
         connection: MaterialConnection = connection_from_page(MaterialConnection, page)
         return connection
 

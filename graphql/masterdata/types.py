@@ -66,6 +66,15 @@ def _group_money(amount: Decimal | None, info: graphene.ResolveInfo) -> MoneyVal
     return MoneyValue(amount, business_unit.group.currency)
 
 
+class LocalCode(graphene.ObjectType):
+    business_unit = graphene.String(required=True, description="BU code.")
+    code = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_business_unit(root: models.MaterialLocalCode, _info: graphene.ResolveInfo) -> str:
+        return str(root.business_unit.code)
+
+
 class Material(graphene.ObjectType):
     """A material under its group-wide code. Fields are null where the policy hides them."""
 
@@ -83,6 +92,10 @@ class Material(graphene.ObjectType):
         description=(
             "Valid today for this business unit; null with a PRICE_NOT_FOUND error if none."
         ),
+    )
+    local_codes = graphene.List(
+        graphene.NonNull(lambda: LocalCode),
+        description="The business units' own codes for this material.",
     )
     permissions = permissions_field(access.MATERIAL)
 
@@ -107,6 +120,10 @@ class Material(graphene.ObjectType):
     @staticmethod
     def resolve_description(root: models.Material, info: graphene.ResolveInfo) -> str:
         return languages.translated(root, "description", text_chain(info))
+
+    @staticmethod
+    def resolve_local_codes(root: models.Material, info: graphene.ResolveInfo) -> object:
+        return info.context.loaders.local_codes.load(root.pk)
 
     @staticmethod
     def resolve_standard_cost(root: models.Material, info: graphene.ResolveInfo) -> object:

@@ -92,6 +92,7 @@ MATERIAL_FIELDS = {
     "status": "status",
     "standard_cost": "standardCost { amount }",
     "price": "price { amount { amount currency } }",
+    "local_codes": "localCodes { businessUnit code }",
 }
 
 PERMISSIONS = "permissions { objectType stage actions fields { name mode } }"
@@ -127,6 +128,14 @@ mutation($id: ID!, $code: String, $unit: UnitOfMeasure, $names: [TranslationInpu
 }
 """
 
+SET_LOCAL_CODE = """
+mutation($id: ID!) {
+  materialSetLocalCode(id: $id, businessUnit: "de", code: "SAP-4711") {
+    errors { field code message } material { id }
+  }
+}
+"""
+
 MATERIAL = Adapter(
     object_type="material",
     graphql_type="Material",
@@ -140,6 +149,7 @@ MATERIAL = Adapter(
         ),
         "unit": (UPDATE_MATERIAL, lambda i: {"id": i, "unit": "KILOGRAM"}),
         "standard_cost": (UPDATE_MATERIAL, lambda i: {"id": i, "cost": "99.5"}),
+        "local_codes": (SET_LOCAL_CODE, lambda i: {"id": i}),
     },
     make=_material,
     one=f"query($id: ID!) {{ material(id: $id) {{ id {' '.join(MATERIAL_FIELDS.values())} "

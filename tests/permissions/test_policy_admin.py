@@ -349,6 +349,7 @@ def test_front_sales_permissions_on_active_materials(world, graphql, settings):
         "unit",
         "status",
         "price",
+        "local_codes",
     }
     assert set(fields.values()) <= {"HIDDEN", "READ"}
 

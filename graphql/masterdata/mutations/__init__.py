@@ -6,6 +6,7 @@ from crm.graphql.masterdata.mutations.exchange_rates_import import ExchangeRates
 from crm.graphql.masterdata.mutations.material_change_stage import MaterialChangeStage
 from crm.graphql.masterdata.mutations.material_create import MaterialCreate
 from crm.graphql.masterdata.mutations.material_delete import MaterialDelete
+from crm.graphql.masterdata.mutations.material_set_local_code import MaterialSetLocalCode
 from crm.graphql.masterdata.mutations.material_update import MaterialUpdate
 from crm.graphql.masterdata.mutations.price_list_change_stage import PriceListChangeStage
 from crm.graphql.masterdata.mutations.price_list_create import PriceListCreate
@@ -19,6 +20,7 @@ class MasterdataMutations(graphene.ObjectType):
     material_update = MaterialUpdate.Field()
     material_change_stage = MaterialChangeStage.Field()
     material_delete = MaterialDelete.Field()
+    material_set_local_code = MaterialSetLocalCode.Field()
     price_list_create = PriceListCreate.Field()
     price_list_update = PriceListUpdate.Field()
     price_list_set_items = PriceListSetItems.Field()
