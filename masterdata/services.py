@@ -27,6 +27,7 @@ from crm.masterdata.models import (
     UnitOfMeasure,
 )
 from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.core.money import AMOUNT_RULE, valid_amount
 from crm.platform.core.money import currency as currency_of
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.registry import ObjectType
@@ -67,12 +68,8 @@ def _set_translations(record: Any, field: str, texts: Mapping[str, str], *, limi
 
 
 def _cost(value: Decimal | None) -> Decimal | None:
-    if value is not None and (value < 0 or value.as_tuple().exponent < -4):  # type: ignore[operator]
-        raise CrmError(
-            ErrorCode.INVALID_ARGUMENT,
-            field="standardCost",
-            reason="not negative, at most 4 decimal places",
-        )
+    if value is not None and not valid_amount(value):
+        raise CrmError(ErrorCode.INVALID_ARGUMENT, field="standardCost", reason=AMOUNT_RULE)
     return value
 
 
@@ -367,11 +364,11 @@ def price_list_set_items(
         for code, amount in prices.items():
             if code not in materials:
                 raise CrmError(ErrorCode.NOT_FOUND, field="items", object=MATERIAL.name, id=code)
-            if amount < 0 or amount.as_tuple().exponent < -4:  # type: ignore[operator]
+            if not valid_amount(amount):
                 raise CrmError(
                     ErrorCode.INVALID_ARGUMENT,
                     field="items",
-                    reason=f"{code}: not negative, at most 4 decimal places",
+                    reason=f"{code}: {AMOUNT_RULE}",
                 )
             with no_overlap(price_list.pk, "items", code):
                 PriceListItem.objects.update_or_create(

@@ -33,7 +33,10 @@ REPORT_LIMIT = 200
 
 
 class CustomerFilter(graphene.InputObjectType):
-    search = graphene.String(description="Part of the code, tax id, legal or trade name.")
+    search = graphene.String(
+        description="Part of the code or of a legal or trade name, a similar name, or the exact "
+        "tax id (spaces ignored)."
+    )
     country = graphene.String()
     status = graphene.List(graphene.NonNull(CustomerStatus))
     grade = graphene.List(graphene.NonNull(Grade))
@@ -67,7 +70,7 @@ def filtered_customers(access: Access, filter: dict[str, Any] | None) -> QuerySe
         for name in ("code", "legal_name", "trade_name", "tax_id"):
             access.require_readable(CUSTOMER, name, argument="search")
         condition = (
-            Q(code__iexact=search)
+            Q(code__icontains=search)
             | Q(tax_id=search.replace(" ", "").upper())
             | Q(legal_name__icontains=search)
             | Q(normalized_name__trigram_similar=identity.normalized_name(search))
@@ -188,9 +191,14 @@ def _duplicate_pairs(group_id: int) -> list[tuple[int, int, Any, str]]:
         LIMIT %s
     """  # noqa: S608 - the table name comes from the model
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('pg_trgm.similarity_threshold')")
+        (previous,) = cursor.fetchone()
         cursor.execute(
             "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
             [str(duplicates.SIMILARITY)],
         )
         cursor.execute(sql, [group_id, REPORT_LIMIT])
-        return [(a, b, score, reason) for a, b, score, reason in cursor.fetchall()]
+        pairs = [(a, b, score, reason) for a, b, score, reason in cursor.fetchall()]
+        # Back to what it was, for the rest of the transaction (search uses the default).
+        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [previous])
+        return pairs

@@ -60,10 +60,10 @@ def tax_id(country: str, value: str) -> str:
     if not raw:
         return ""
     module = _BY_COUNTRY.get(country)
-    vat_prefix = "EL" if country == "GR" else country
+    vat_prefix = "EL" if country == "GR" else country  # Greece's VAT numbers start with EL
     try:
-        if vat_prefix.lower() in eu_vat.MEMBER_STATES:
-            compact = eu_vat.compact(raw)
+        if country.lower() in eu_vat.MEMBER_STATES:
+            compact = stdnum_util.clean(raw, " -./").upper()
             if not compact[:2].isalpha():
                 compact = vat_prefix + compact
             if compact[:2] != vat_prefix:

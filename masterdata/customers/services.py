@@ -21,6 +21,7 @@ from crm.masterdata.customers.models import (
     Grade,
 )
 from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.core.money import AMOUNT_RULE, valid_amount
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.platform.permissions.writes import lock_visible
@@ -42,6 +43,8 @@ WRITABLE = (
     "status",
     "credit_limit",
 )
+# Required on create: model field -> the argument named in the error.
+REQUIRED = {"legal_name": "legalName", "country": "country"}
 _CHOICES: dict[str, Any] = {
     "size": CompanySize,
     "classification": Classification,
@@ -53,11 +56,15 @@ def group_customers(access: Access) -> QuerySet[Customer]:
     return Customer.objects.filter(group_id=access.business_unit.group_id)
 
 
-def _next_code() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('customers_code_seq')")
-        (number,) = cursor.fetchone()
-    return f"C{number:07d}"
+def _next_code(group_id: int) -> str:
+    """The next generated code not already taken (a steward may have chosen one by hand)."""
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval('customers_code_seq')")
+            (number,) = cursor.fetchone()
+        code = f"C{number:07d}"
+        if not Customer.objects.filter(group_id=group_id, code=code).exists():
+            return code
 
 
 def _apply(access: Access, customer: Customer, field: str, value: Any) -> None:
@@ -94,11 +101,11 @@ def _apply(access: Access, customer: Customer, field: str, value: Any) -> None:
             raise CrmError(ErrorCode.INVALID_ARGUMENT, field="status", reason="merge to merge")
         customer.status = status
     elif field == "credit_limit":
-        if value is not None and (value < 0 or Decimal(value).as_tuple().exponent < -4):  # type: ignore[operator]
+        if value is not None and not valid_amount(Decimal(value)):
             raise CrmError(
                 ErrorCode.INVALID_ARGUMENT,
                 field="creditLimit",
-                reason="not negative, at most 4 decimal places",
+                reason=AMOUNT_RULE,
             )
         customer.credit_limit = value
     else:
@@ -149,7 +156,7 @@ def customer_create(
     *, access: Access, fields: Mapping[str, Any], confirm_duplicate: bool = False
 ) -> Customer:
     """`fields` maps WRITABLE names to values; legal_name and country are required."""
-    missing = [name for name in ("legal_name", "country") if not fields.get(name)]
+    missing = [arg for name, arg in REQUIRED.items() if not fields.get(name)]
     if missing:
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field=missing[0], reason="required")
     written = [name for name in fields if fields[name] is not None] + (
@@ -163,7 +170,7 @@ def customer_create(
     customer.tax_id = identity.tax_id(customer.country, customer.tax_id)
     with transaction.atomic():
         if not customer.code:
-            customer.code = _next_code()
+            customer.code = _next_code(customer.group_id)
         _unique_code(customer)
         _check_duplicates(access, customer, confirmed=confirm_duplicate)
         customer.save()
@@ -180,6 +187,13 @@ def customer_update(
     with transaction.atomic():
         customer = lock_visible(access, CUSTOMER, group_customers(access), customer_id)
         access.require(Action.EDIT, customer, changes.keys())
+        if customer.status == CustomerStatus.MERGED:
+            # Whatever the policy says: a merged record only points at its survivor.
+            raise CrmError(
+                ErrorCode.INVALID_ARGUMENT,
+                field="id",
+                reason="the record was merged; edit the survivor",
+            )
         for field in ("country", *[name for name in changes if name != "country"]):
             if field in changes:
                 _apply(access, customer, field, changes[field])

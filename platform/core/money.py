@@ -66,3 +66,14 @@ def amount_field(**kwargs: object) -> models.DecimalField[Decimal, Decimal]:
         decimal_places=AMOUNT_DECIMALS,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+MAX_AMOUNT = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_DECIMALS)
+
+
+def valid_amount(value: Decimal) -> bool:
+    """A stored amount: finite, from 0 below 10^15, at most 4 decimal places."""
+    return value.is_finite() and 0 <= value < MAX_AMOUNT and int(value.as_tuple().exponent) >= -4
+
+
+AMOUNT_RULE = "a number from 0 below 10^15, at most 4 decimal places"

@@ -120,9 +120,12 @@ EXCHANGE_RATE = [
 LIVE_CUSTOMER = ("ACTIVE", "BLOCKED", "INACTIVE")
 MERGE_POINTER = {"merged_into": "read"}  # set by a merge only
 CUSTOMER = [
-    RuleSpec(GROUP_ADMIN, G, (V, C, E, EXP), default="write", fields=MERGE_POINTER),
-    *[RuleSpec(STEWARD, G, (V, C, E, EXP), s, "write", MERGE_POINTER) for s in LIVE_CUSTOMER],
-    RuleSpec(STEWARD, G, (V, EXP), "MERGED"),
+    *[
+        RuleSpec(role, G, (V, C, E, EXP), stage, "write", MERGE_POINTER)
+        for role in (GROUP_ADMIN, STEWARD)
+        for stage in LIVE_CUSTOMER
+    ],
+    *_every((GROUP_ADMIN, STEWARD), G, (V, EXP), stage="MERGED"),
     *_every((DIRECTOR, AUDITOR), G, (V, EXP)),
     # Every BU reads the group's golden records; credit limits are for managers and finance.
     *_every((BU_MANAGER, FINANCE), BU, (V, EXP)),
