@@ -7,6 +7,7 @@ from crm.graphql.accounts.queries import AccountQueries
 from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
+from crm.graphql.history.queries import HistoryQueries
 from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.queries import MasterdataQueries
 from crm.graphql.masterdata.rates import ExchangeRateQueries
@@ -20,6 +21,7 @@ class Query(
     MasterdataQueries,
     ExchangeRateQueries,
     CustomerQueries,
+    HistoryQueries,
     PermissionQueries,
     AccountQueries,
     graphene.ObjectType,

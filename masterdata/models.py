@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import pghistory
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models, transaction
@@ -41,7 +42,13 @@ class MaterialStatus(models.TextChoices):
     OBSOLETE = "OBSOLETE", _("obsolete")
 
 
+def history() -> tuple[pghistory.RowEvent, ...]:
+    """Fresh trackers for one model (a tracker belongs to the model it is bound to)."""
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
 @shared_model(personal_data=False)
+@pghistory.track(*history())
 class Material(models.Model):
     """One material under one group-wide code; name and description are translated."""
 
@@ -79,6 +86,7 @@ class PriceListStatus(models.TextChoices):
 
 
 @shared_model(personal_data=False)
+@pghistory.track(*history())
 class MaterialLocalCode(models.Model):
     """A business unit's own code for a group material (e.g. from its ERP); unique in the BU."""
 
@@ -108,6 +116,7 @@ class PriceScope(models.TextChoices):
 
 
 @shared_model(personal_data=False)
+@pghistory.track(*history())
 class PriceList(models.Model):
     """An HQ price list: one currency, one scope, one validity window."""
 
@@ -197,6 +206,9 @@ class PriceList(models.Model):
 
 
 @shared_model(personal_data=False)
+@pghistory.track(
+    *history(), fields=["price_list", "material", "amount"], model_name="PriceListItemEvent"
+)
 class PriceListItem(models.Model):
     """The price of one material on one list, in the list's currency.
 

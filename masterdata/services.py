@@ -99,6 +99,7 @@ def material_create(
         group_id=access.business_unit.group_id,
         code=_code(code),
         unit=unit,
+        status=MATERIAL.initial_stage,  # created as a draft: the stage its creation was judged at
         standard_cost=_cost(standard_cost),
     )
     _set_translations(material, "name", names, limit=NAME_LENGTH)

@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import graphene
+import pghistory
 from graphene.types.mutation import MutationOptions
 
 from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.permissions import caller
 from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.permissions.engine import history_context
 
 ALWAYS = (ErrorCode.UNAUTHENTICATED, ErrorCode.PERMISSION_DENIED)
 
@@ -48,6 +50,12 @@ class CrmMutation(graphene.Mutation):
                 "message": graphene.String(required=True, description="In the request's language."),
             },
         )
+        arguments = getattr(cls, "Arguments", None)
+        writes = "mutate" not in cls.__dict__  # signIn writes no record: no reason to give
+        if writes and arguments is not None and not hasattr(arguments, "reason"):
+            arguments.reason = graphene.String(
+                description="Why: kept with the change in the record's history."
+            )
         cls.errors = graphene.List(graphene.NonNull(error_type), required=True)
         cls.error_codes = frozenset(codes)
         cls.error_type = error_type
@@ -55,10 +63,15 @@ class CrmMutation(graphene.Mutation):
 
     @classmethod
     def mutate(cls, _root: None, info: graphene.ResolveInfo, **arguments: Any) -> CrmMutation:
+        reason = str(arguments.pop("reason", None) or "")[:500]
         try:
             # Each subclass defines `perform(cls, info, access, **its arguments)`.
             perform: Callable[..., dict[str, Any]] = cls.perform
-            payload = perform(info, caller(info), **arguments)
+            access = caller(info)
+            # Every row the mutation writes gets a history entry (database triggers) that
+            # names who did it, from which business unit, and why.
+            with pghistory.context(**history_context(access, reason, cls.__name__)):
+                payload = perform(info, access, **arguments)
         except CrmError as error:
             if error.code not in cls.error_codes:
                 raise graphql_error(error) from error

@@ -6,6 +6,7 @@ carries a group-wide code, and keeps the normalized keys duplicate detection com
 
 from __future__ import annotations
 
+import pghistory
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
@@ -44,6 +45,11 @@ class Grade(models.TextChoices):
 
 
 @shared_model(personal_data=False)
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["normalized_name", "updated_at"],
+)
 class Customer(models.Model):
     group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="customers")
     code = models.CharField(max_length=20, help_text=_("Group-wide customer code."))

@@ -59,6 +59,10 @@ THIRD_PARTY: dict[str, Placement] = {
     "auth.permission": Placement(Schema.SHARED, personal_data=False),
     "auth.group": Placement(Schema.SHARED, personal_data=False),
     "sessions.session": Placement(Schema.SHARED, personal_data=True),
+    # django-pghistory: a context holds who acted (user ids, names); the others are views.
+    "pghistory.context": Placement(Schema.SHARED, personal_data=True),
+    "pghistory.events": Placement(Schema.SHARED, personal_data=True),
+    "pghistory.middlewareevents": Placement(Schema.SHARED, personal_data=True),
 }
 
 
@@ -66,4 +70,7 @@ def placement_of(model: type[models.Model]) -> Placement | None:
     declared = model.__dict__.get(_ATTRIBUTE)
     if isinstance(declared, Placement):
         return declared
+    tracked = model.__dict__.get("pgh_tracked_model")
+    if tracked is not None:  # a history (event) model lives where the model it tracks lives
+        return placement_of(tracked)
     return THIRD_PARTY.get(model._meta.label_lower)

@@ -367,6 +367,18 @@ class Access:
             self._pending.clear()
 
 
+def history_context(access: Access, reason: str, operation: str) -> dict[str, Any]:
+    """What a change's history entry records about who made it (ids and the caller's label)."""
+    return {
+        "actor": access.principal.label,
+        "user_id": access.principal.user_id,
+        "api_key_id": access.principal.api_key_id,
+        "business_unit": access.business_unit.handle,
+        "operation": operation,
+        "reason": reason,
+    }
+
+
 def type_of(record: Any) -> ObjectType:
     for object_type in REGISTRY.values():
         if isinstance(record, object_type.model):

@@ -28,6 +28,8 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "graphene_django",
+    "pgtrigger",
+    "pghistory",
     "djmoney",
     "crm.masterdata",
     "crm.masterdata.customers",

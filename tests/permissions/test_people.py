@@ -403,7 +403,9 @@ def test_user_name_is_not_an_argument_of_user_update(world, graphql):
 
     arguments = schema.graphql_schema.mutation_type.fields["userUpdate"].args
     assert "username" not in arguments
-    assert {"id", "email", "firstName", "lastName", "language", "isActive"} == set(arguments)
+    assert {"id", "email", "firstName", "lastName", "language", "isActive", "reason"} == set(
+        arguments
+    )
 
     reply = graphql(
         'mutation($id: ID!) { userUpdate(id: $id, username: "sales.boss") { errors { code } } }',
