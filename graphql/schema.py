@@ -7,6 +7,8 @@ from crm.graphql.accounts.queries import AccountQueries
 from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
+from crm.graphql.governance.mutations import GovernanceMutations
+from crm.graphql.governance.queries import GovernanceQueries
 from crm.graphql.history.queries import HistoryQueries
 from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.queries import MasterdataQueries
@@ -22,6 +24,7 @@ class Query(
     ExchangeRateQueries,
     CustomerQueries,
     HistoryQueries,
+    GovernanceQueries,
     PermissionQueries,
     AccountQueries,
     graphene.ObjectType,
@@ -32,6 +35,7 @@ class Query(
 class Mutation(
     MasterdataMutations,
     CustomerMutations,
+    GovernanceMutations,
     PermissionMutations,
     AccountMutations,
     graphene.ObjectType,

@@ -44,6 +44,8 @@ class ErrorCode(enum.StrEnum):
     INVALID_TAX_ID = "INVALID_TAX_ID"
     DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
     PRICE_WINDOW_OVERLAP = "PRICE_WINDOW_OVERLAP"
+    CHANGE_CONFLICT = "CHANGE_CONFLICT"
+    ALREADY_DECIDED = "ALREADY_DECIDED"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -94,6 +96,10 @@ MESSAGES: dict[ErrorCode, Promise] = {
         "Material “%(material)s” already has a live price on list “%(other)s” for the same "
         "scope and currency in an overlapping period."
     ),
+    ErrorCode.CHANGE_CONFLICT: _(
+        "The record changed since the request was filed (%(fields)s); review and confirm."
+    ),
+    ErrorCode.ALREADY_DECIDED: _("The request was already %(status)s."),
     ErrorCode.DUPLICATE_SUSPECTED: _(
         "%(count)s existing customers look like this one; confirm to create it anyway."
     ),

@@ -137,6 +137,18 @@ CUSTOMER = [
     ),
 ]
 
+# BU people propose changes to golden records; HQ stewards decide (approve, amend, reject).
+FILERS = (BU_MANAGER, FRONT_SALES, BACK_SUPPORT, LEGAL, FINANCE, DELIVERY)
+CHANGE_REQUEST = [
+    *_every(FILERS, Scope.OWN, (V, C)),
+    RuleSpec(BU_MANAGER, BU, (V,)),
+    *[
+        RuleSpec(role, G, (V, APP), "PENDING", fields={"proposed": "write"})
+        for role in (GROUP_ADMIN, STEWARD)
+    ],
+    *_every((GROUP_ADMIN, STEWARD, AUDITOR), G, (V,)),
+]
+
 ADMINISTRATION = {
     "policy": [RuleSpec(GROUP_ADMIN, G, (V, E), default="write"), RuleSpec(AUDITOR, G, (V,))],
     "api_key": [RuleSpec(GROUP_ADMIN, G, (V, C, D), default="write"), RuleSpec(AUDITOR, G, (V,))],
@@ -174,6 +186,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "price_list": PRICE_LIST,
     "exchange_rate": EXCHANGE_RATE,
     "customer": CUSTOMER,
+    "change_request": CHANGE_REQUEST,
     **ADMINISTRATION,
 }
 

@@ -33,6 +33,7 @@ SHARED_APPS = [
     "djmoney",
     "crm.masterdata",
     "crm.masterdata.customers",
+    "crm.masterdata.governance",
 ]
 TENANT_APPS = [
     "crm.tenants.pricebook",
