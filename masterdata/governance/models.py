@@ -6,6 +6,7 @@ later sees what changed meanwhile (a conflict) instead of silently overwriting i
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -57,3 +58,38 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.status} {self.customer_id}"
+
+
+class MergeStatus(models.TextChoices):
+    REDIRECTING = "REDIRECTING", _("redirecting business units' references")
+    DONE = "DONE", _("done")
+
+
+@shared_model(personal_data=False)
+class CustomerMerge(models.Model):
+    """Records merged into a survivor; BUs of this cell whose references still need redirecting.
+
+    The golden side happens in one transaction; each BU's schema is then redirected by its own
+    task. A merge whose tasks were lost resumes (`resume_merges`) until no BU is pending.
+    """
+
+    group = models.ForeignKey("tenants.Group", on_delete=models.CASCADE, related_name="+")
+    survivor = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="merges"
+    )
+    merged_ids = ArrayField(models.BigIntegerField())
+    reason = models.CharField(max_length=500)
+    performed_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    performed_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=12, choices=MergeStatus.choices, default=MergeStatus.REDIRECTING
+    )
+    pending_business_units = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        ordering = ["group", "-performed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_ids} -> {self.survivor_id}"

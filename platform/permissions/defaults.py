@@ -149,6 +149,12 @@ CHANGE_REQUEST = [
     *_every((GROUP_ADMIN, STEWARD, AUDITOR), G, (V,)),
 ]
 
+LOCAL_CUSTOMER = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,)),
+    *_every((BU_MANAGER, FRONT_SALES), BU, (V, C, E), default="write"),
+    *_every((BACK_SUPPORT, LEGAL, FINANCE, DELIVERY, INTEGRATION), BU, (V,)),
+]
+
 ADMINISTRATION = {
     "policy": [RuleSpec(GROUP_ADMIN, G, (V, E), default="write"), RuleSpec(AUDITOR, G, (V,))],
     "api_key": [RuleSpec(GROUP_ADMIN, G, (V, C, D), default="write"), RuleSpec(AUDITOR, G, (V,))],
@@ -187,6 +193,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "exchange_rate": EXCHANGE_RATE,
     "customer": CUSTOMER,
     "change_request": CHANGE_REQUEST,
+    "local_customer": LOCAL_CUSTOMER,
     **ADMINISTRATION,
 }
 

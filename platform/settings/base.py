@@ -37,6 +37,7 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "crm.tenants.pricebook",
+    "crm.tenants.localcustomers",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
