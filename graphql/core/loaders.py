@@ -19,6 +19,7 @@ from crm.masterdata.customers.models import Customer
 from crm.masterdata.models import Material, MaterialLocalCode, PriceListItem
 from crm.masterdata.prices import ResolvedPrice, resolve_prices
 from crm.platform.core.errors import CrmError
+from crm.tenants.localcustomers.models import LocalCustomer
 from crm.tenants.models import BusinessUnit
 
 K = TypeVar("K")
@@ -108,5 +109,15 @@ class Loaders:
             for local in codes.order_by("business_unit__code"):
                 found[local.material_id].append(local)
             return found
+
+        return BatchLoader(batch)
+
+    @cached_property
+    def local_customers(self) -> BatchLoader[int, LocalCustomer | None]:
+        """This BU's own record of each golden customer (from the BU's schema), if any."""
+
+        def batch(ids: list[int]) -> dict[int, LocalCustomer | None]:
+            found = {r.customer_id: r for r in LocalCustomer.objects.filter(customer_id__in=ids)}
+            return {key: found.get(key) for key in ids}
 
         return BatchLoader(batch)

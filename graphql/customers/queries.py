@@ -128,6 +128,7 @@ class CustomerQueries(graphene.ObjectType):
             page = keyset_page(queryset, kind="Customer", key="code", first=first, after=after)
         except CrmError as error:
             raise graphql_error(error) from error
+        info.context.loaders.local_customers.expect(record.pk for record in page.records)
         info.context.loaders.customers.expect(
             key
             for record in page.records

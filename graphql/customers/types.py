@@ -15,11 +15,24 @@ from crm.i18n import languages
 from crm.masterdata.customers import models
 from crm.masterdata.customers.access import CUSTOMER
 from crm.masterdata.customers.duplicates import Candidate
+from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
 
 CustomerStatus = graphene.Enum.from_enum(models.CustomerStatus)
 CompanySize = graphene.Enum.from_enum(models.CompanySize)
 Classification = graphene.Enum.from_enum(models.Classification)
 Grade = graphene.Enum.from_enum(models.Grade)
+
+
+class LocalCustomer(graphene.ObjectType):
+    """This business unit's own record of the customer."""
+
+    local_code = graphene.String()
+    local_name = graphene.String()
+    payment_terms = graphene.String()
+    former_codes = graphene.List(
+        graphene.NonNull(graphene.String), description="Local codes of records merged into it."
+    )
+    permissions = permissions_field(LOCAL_CUSTOMER)
 
 
 class Customer(graphene.ObjectType):
@@ -43,7 +56,12 @@ class Customer(graphene.ObjectType):
     merged_into = graphene.Field(
         lambda: Customer, description="For a merged record: the survivor it now points to."
     )
+    local = graphene.Field(LocalCustomer, description="This business unit's own record.")
     permissions = permissions_field(CUSTOMER)
+
+    @staticmethod
+    def resolve_local(root: models.Customer, info: graphene.ResolveInfo) -> object:
+        return info.context.loaders.local_customers.load(root.pk)
 
     @staticmethod
     def resolve_trade_name(root: models.Customer, info: graphene.ResolveInfo) -> str:
