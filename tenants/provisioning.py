@@ -52,6 +52,11 @@ def migrate_cell(*, verbosity: int = 1) -> list[str]:
             verbosity=verbosity,
         )
         done.append(business_unit.schema_name)
+    # A release may add governed types: give every group their default rules.
+    from crm.platform.permissions.defaults import install_default_policy
+
+    for group in Group.objects.all():
+        install_default_policy(group)
     return done
 
 

@@ -213,17 +213,10 @@ def install_default_roles(group: Group) -> dict[str, Role]:
     return roles
 
 
-@transaction.atomic
-def install_default_policy(group: Group) -> PolicyVersion:
-    """Roles and the first policy version of a new group; a group that has a policy keeps it."""
-    roles = install_default_roles(group)
-    existing = PolicyVersion.objects.filter(group=group, active=True).first()
-    if existing is not None:
-        return existing
-    version = PolicyVersion.objects.create(
-        group=group, number=1, active=True, note="default policy"
-    )
-    PolicyRule.objects.bulk_create(
+def _default_rules(
+    version: PolicyVersion, roles: dict[str, Role], object_types: list[str]
+) -> list[PolicyRule]:
+    return [
         PolicyRule(
             version=version,
             object_type=object_type,
@@ -234,7 +227,52 @@ def install_default_policy(group: Group) -> PolicyVersion:
             default_field_mode=spec.default,
             field_modes=dict(spec.fields),
         )
-        for object_type, specs in DEFAULT_POLICY.items()
-        for spec in specs
+        for object_type in object_types
+        for spec in DEFAULT_POLICY[object_type]
+    ]
+
+
+@transaction.atomic
+def install_default_policy(group: Group) -> PolicyVersion:
+    """Roles and policy of a group: the defaults for a new group; for a group with a policy,
+    a new version that adds the default rules of object types its policy does not know yet
+    (types a release added). Rules the group has for known types are never touched.
+
+    Run for every group of a cell on each deployment (`migrate_cell` does), so a new type is
+    usable at once, as the defaults say, until the group's admin changes it.
+    """
+    roles = install_default_roles(group)
+    current = PolicyVersion.objects.select_for_update().filter(group=group, active=True).first()
+    if current is None:
+        version = PolicyVersion.objects.create(
+            group=group, number=1, active=True, note="default policy"
+        )
+        PolicyRule.objects.bulk_create(_default_rules(version, roles, list(DEFAULT_POLICY)))
+        return version
+    known = set(PolicyRule.objects.filter(version=current).values_list("object_type", flat=True))
+    missing = [object_type for object_type in DEFAULT_POLICY if object_type not in known]
+    if not missing:
+        return current
+    current.active = False
+    current.save(update_fields=["active"])
+    version = PolicyVersion.objects.create(
+        group=group,
+        number=current.number + 1,
+        active=True,
+        note=f"default rules for new object types: {', '.join(missing)}",
     )
+    kept = [
+        PolicyRule(
+            version=version,
+            object_type=rule.object_type,
+            role_id=rule.role_id,
+            stage=rule.stage,
+            scope=rule.scope,
+            actions=rule.actions,
+            default_field_mode=rule.default_field_mode,
+            field_modes=rule.field_modes,
+        )
+        for rule in PolicyRule.objects.filter(version=current)
+    ]
+    PolicyRule.objects.bulk_create([*kept, *_default_rules(version, roles, missing)])
     return version

@@ -483,3 +483,24 @@ def test_only_policy_editors_manage_roles_and_used_roles_stay(world, graphql, se
     payload_of(graphql(ROLE_CREATE, {"code": "spare", "names": [{"language": "en", "text": "x"}]}))
     deleted = payload_of(graphql(ROLE_DELETE, {"code": "spare"}))
     assert deleted == {"errors": [], "deletedCode": "spare"}
+
+
+def test_a_release_adding_a_type_gives_existing_groups_its_default_rules(world, graphql):
+    """A group whose policy predates a type gets the type's defaults in a new version; the
+    group's own changes to other types stay as they were."""
+    from crm.platform.permissions.defaults import install_default_policy
+    from crm.platform.permissions.models import PolicyRule, PolicyVersion
+    from crm.tenants.models import Group
+
+    assert update(graphql, [SALES_SEES_COST])["errors"] == []  # the group's own change
+    acme = Group.objects.get(pk=world.acme_id)
+    current = PolicyVersion.objects.get(group=acme, active=True)
+    PolicyRule.objects.filter(version=current, object_type="customer").delete()  # "old" policy
+    upgraded = install_default_policy(acme)
+    assert upgraded.number == current.number + 1
+    assert upgraded.note == "default rules for new object types: customer"
+    rules = PolicyRule.objects.filter(version=upgraded)
+    assert rules.filter(object_type="customer").exists()
+    own = rules.get(object_type="material", role__code="front_sales", stage="ACTIVE", scope="bu")
+    assert own.field_modes == {"standard_cost": "read"}
+    assert install_default_policy(acme).pk == upgraded.pk  # nothing missing: no new version
