@@ -46,6 +46,7 @@ lock: install
 
 bench: install messages services
 	$(PY) -m crm.infra.bench
+	$(PY) -m crm.infra.bench_customers
 
 clean:
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache

@@ -8,7 +8,6 @@ import graphene
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from graphene import relay
-from modeltranslation.utils import build_localized_fieldname
 
 from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.pagination import connection_from_page, keyset_page
@@ -21,7 +20,6 @@ from crm.graphql.customers.types import (
     Grade,
 )
 from crm.graphql.masterdata.queries import forward_only, one_by_id_or_code
-from crm.i18n.languages import SUPPORTED
 from crm.masterdata.customers import duplicates, identity, models
 from crm.masterdata.customers.access import CUSTOMER
 from crm.platform.core.errors import CrmError, ErrorCode
@@ -69,15 +67,13 @@ def filtered_customers(access: Access, filter: dict[str, Any] | None) -> QuerySe
             )
         for name in ("code", "legal_name", "trade_name", "tax_id"):
             access.require_readable(CUSTOMER, name, argument="search")
-        condition = (
-            Q(code__icontains=search)
-            | Q(tax_id=search.replace(" ", "").upper())
-            | Q(legal_name__icontains=search)
-            | Q(normalized_name__trigram_similar=identity.normalized_name(search))
-        )
-        for code in SUPPORTED:
-            field = build_localized_fieldname("trade_name", code)
-            condition |= Q(**{f"{field}__icontains": search})
+        # Each condition uses a trigram index: a part of the search text, or a similar name.
+        condition = Q(search_text__contains=identity.search_key(search))
+        normalized = identity.normalized_name(search)
+        if normalized:
+            condition |= Q(normalized_name__trigram_similar=normalized)
+        if search.replace(" ", "").isalnum():
+            condition |= Q(tax_id=search.replace(" ", "").upper())
         queryset = queryset.filter(condition)
     for argument, field in (
         ("status", "status"),
@@ -191,15 +187,10 @@ def _duplicate_pairs(group_id: int) -> list[tuple[int, int, Any, str]]:
         ORDER BY score DESC, a.id, b.id
         LIMIT %s
     """  # noqa: S608 - the table name comes from the model
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('pg_trgm.similarity_threshold')")
-        (previous,) = cursor.fetchone()
-        cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, true)",
-            [str(duplicates.SIMILARITY)],
-        )
+    with (
+        transaction.atomic(),
+        duplicates.similarity_threshold(duplicates.SIMILARITY),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(sql, [group_id, REPORT_LIMIT])
-        pairs = [(a, b, score, reason) for a, b, score, reason in cursor.fetchall()]
-        # Back to what it was, for the rest of the transaction (search uses the default).
-        cursor.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [previous])
-        return pairs
+        return [(a, b, score, reason) for a, b, score, reason in cursor.fetchall()]

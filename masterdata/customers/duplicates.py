@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from crm.masterdata.customers.models import Customer, CustomerStatus
@@ -45,10 +46,39 @@ def candidates(
         similar = (
             pool.filter(normalized_name__trigram_similar=normalized_name)
             .annotate(score=TrigramSimilarity("normalized_name", normalized_name))
-            .filter(score__gte=SIMILARITY)
             .order_by("-score", "code")[:LIMIT]
         )
-        for customer in similar:
+        with transaction.atomic(), similarity_threshold(SIMILARITY):
+            similar_records = list(similar)
+        for customer in similar_records:
             score = Decimal(str(round(customer.score, 3)))
             found.setdefault(customer.pk, Candidate(customer, score, "NAME"))
     return sorted(found.values(), key=lambda c: (-c.score, c.customer.code))[:LIMIT]
+
+
+class similarity_threshold:  # noqa: N801 - used like a function, as a context manager
+    """`%` (trigram_similar) matches from `value` on, inside the current transaction.
+
+    With the threshold at the score that counts, the GIN index itself discards weak matches,
+    instead of the database scoring every row that shares one trigram.
+    """
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.previous = ""
+
+    def __enter__(self) -> None:
+        with connection.cursor() as cursor:
+            # NULL until pg_trgm is first used in the session: then it is the default, 0.3.
+            cursor.execute("SELECT current_setting('pg_trgm.similarity_threshold', true)")
+            (previous,) = cursor.fetchone()
+            self.previous = previous or "0.3"
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(self.value)]
+            )
+
+    def __exit__(self, *_exc: object) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [self.previous]
+            )

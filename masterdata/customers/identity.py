@@ -91,6 +91,18 @@ def tax_id(country: str, value: str) -> str:
     return compact
 
 
+def search_key(text: str) -> str:
+    """Text as search compares it: no case, width variants or punctuation (legal forms kept:
+    people search for "AG")."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_NOT_WORD.sub(" ", folded).split())
+
+
+def search_text(*parts: str) -> str:
+    """One text of everything a search may match: codes, tax ids, names in every language."""
+    return " ".join(key for key in (search_key(part) for part in parts if part) if key)
+
+
 def normalized_name(name: str) -> str:
     """The name as duplicate detection compares it."""
     text = unicodedata.normalize("NFKC", name).casefold()

@@ -6,13 +6,18 @@ carries a group-wide code, and keeps the normalized keys duplicate detection com
 
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
 
+from crm.masterdata.customers import identity
 from crm.platform.core.money import amount_field
 from crm.platform.core.placement import shared_model
 
@@ -48,7 +53,7 @@ class Grade(models.TextChoices):
 @pghistory.track(
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
-    exclude=["normalized_name", "updated_at"],
+    exclude=["normalized_name", "search_text", "updated_at"],
 )
 class Customer(models.Model):
     group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="customers")
@@ -56,6 +61,8 @@ class Customer(models.Model):
     legal_name = models.CharField(max_length=300)
     trade_name = models.CharField(max_length=300, blank=True, default="")
     normalized_name = models.CharField(max_length=300, editable=False)
+    # Code, tax id, legal and trade names (every language), normalized: what search matches.
+    search_text = models.TextField(editable=False, default="")
     country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2."))
     tax_id = models.CharField(max_length=40, blank=True, default="")
     industry = models.CharField(max_length=60, blank=True, default="")
@@ -100,7 +107,24 @@ class Customer(models.Model):
                 fields=["normalized_name"],
                 opclasses=["gin_trgm_ops"],
             ),
+            GinIndex(
+                name="customer_search_trgm",
+                fields=["search_text"],
+                opclasses=["gin_trgm_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.legal_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """The normalized name and search text always follow the record, however it is saved."""
+        trade_names = [
+            getattr(self, build_localized_fieldname("trade_name", language), "") or ""
+            for language in settings.MODELTRANSLATION_LANGUAGES
+        ]
+        self.normalized_name = identity.normalized_name(self.legal_name)
+        self.search_text = identity.search_text(
+            self.code, self.tax_id, self.legal_name, self.trade_name or "", *trade_names
+        )
+        super().save(*args, **kwargs)

@@ -1,0 +1,253 @@
+"""`make bench` (second part): duplicate check and name search among a million golden customers.
+
+Loads BENCH_CUSTOMERS (default 1,000,000) customers of one group into a fresh `crm_bench_cust`
+database with one INSERT … SELECT (names built from word lists, so that many share words, as
+real company names do; history triggers are off during the load), then times, for 200 company
+names each:
+
+- the duplicate check a create runs (`duplicates.candidates`: same tax id, or a similar name
+  in the country, by the pg_trgm GIN index);
+- the name search of the `customers` query (`filtered_customers` with `search`, first 20),
+  as the steward sees it, through the permission engine.
+
+It prints the median and 95th percentile of each; the targets are p95 ≤ 50 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+DATABASE = "crm_bench_cust"
+COUNT = int(os.environ.get("BENCH_CUSTOMERS", "1000000"))
+PROBES = 200
+FIRST = [
+    "Nord",
+    "Süd",
+    "West",
+    "Ost",
+    "Alpha",
+    "Beta",
+    "Global",
+    "Precision",
+    "Dynamic",
+    "Euro",
+    "Asia",
+    "Pacific",
+    "Atlantic",
+    "Rhein",
+    "Main",
+    "Elbe",
+    "Donau",
+    "Alpen",
+    "Hanse",
+    "Bavaria",
+    "Saxonia",
+    "Nova",
+    "Prime",
+    "United",
+    "Royal",
+    "Smart",
+    "Green",
+    "Blue",
+    "Red",
+    "Silver",
+    "Golden",
+    "Iron",
+    "Steel",
+    "Crystal",
+    "Quantum",
+    "Vector",
+    "Delta",
+    "Omega",
+    "Sigma",
+    "Apex",
+]
+SECOND = [
+    "Maschinenbau",
+    "Elektronik",
+    "Display",
+    "Optik",
+    "Automotive",
+    "Logistik",
+    "Technik",
+    "Systems",
+    "Solutions",
+    "Components",
+    "Instruments",
+    "Medical",
+    "Energy",
+    "Robotics",
+    "Software",
+    "Panels",
+    "Glas",
+    "Sensorik",
+    "Antriebe",
+    "Werkzeuge",
+    "Kunststoff",
+    "Chemie",
+    "Pharma",
+    "Textil",
+    "Papier",
+    "Holz",
+    "Metall",
+    "Handel",
+    "Bau",
+    "Motoren",
+]
+FORMS = ["GmbH", "AG", "KG", "SE", "GmbH & Co. KG", "Ltd.", "Inc.", "S.A.", "B.V.", "Co., Ltd."]
+
+
+def _prepare() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.platform.settings")
+    os.environ["REGION"] = "cn"
+    os.environ["DATABASE_NAME"] = DATABASE
+    os.environ["DATABASE_CONN_MAX_AGE"] = "600"
+    from crm.infra import services
+    from crm.infra.bench import _drop
+    from crm.infra.run import ensure_database
+
+    services.postgres_up()
+    _drop(DATABASE)
+    ensure_database(DATABASE)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+
+
+def _load(group_id: int) -> float:
+    """COUNT customers in one statement; returns the seconds it took."""
+    from django.db import connection
+
+    def array(words: list[str]) -> str:
+        return "ARRAY[" + ",".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
+
+    name = (
+        f"({array(FIRST)})[1 + (i * 7) %% {len(FIRST)}] || ' ' || "
+        f"({array(SECOND)})[1 + (i * 13) %% {len(SECOND)}] || ' ' || "
+        f"({array(FIRST)})[1 + (i / 1200) %% {len(FIRST)}] || ' ' || "
+        f"({array(FORMS)})[1 + (i * 3) %% {len(FORMS)}] || ' ' || (i %% 997)::text"
+    )
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")  # no history rows for a load
+        cursor.execute(
+            f"""
+            INSERT INTO customers_customer (group_id, code, legal_name, trade_name,
+                normalized_name, search_text, country, tax_id, industry, size, classification,
+                grade, status, created_at, updated_at)
+            SELECT %s, 'C' || lpad(i::text, 8, '0'), n, '', lower(n),
+                   'c' || lpad(i::text, 8, '0') || ' ' || lower(n),
+                   (ARRAY['DE','FR','CN','JP','US','IT','ES','NL'])[1 + i %% 8],
+                   CASE WHEN i %% 8 = 0 THEN 'DE' || lpad((i * 37 %% 999999999)::text, 9, '0')
+                        ELSE '' END,
+                   '', '', 'NORMAL', 'C', 'ACTIVE', now(), now()
+            FROM (SELECT i, {name} AS n FROM generate_series(1, %s) AS i) AS names
+            """,  # noqa: S608 - built from the word lists above
+            [group_id, COUNT],
+        )
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("ANALYZE customers_customer")
+    return time.perf_counter() - started
+
+
+def _time(probe: Callable[[str], Any], names: list[str]) -> list[float]:
+    for name in names[:10]:
+        probe(name)
+    samples = []
+    for name in names:
+        start = time.perf_counter()
+        probe(name)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _report(label: str, samples: list[float]) -> float:
+    p95 = statistics.quantiles(samples, n=20)[-1]
+    print(f"  {label:34} median {statistics.median(samples):6.2f} ms  p95 {p95:6.2f} ms")
+    return p95
+
+
+def main() -> int:
+    _prepare()
+    from crm.graphql.customers.queries import filtered_customers
+    from crm.masterdata.customers import duplicates, identity
+    from crm.masterdata.customers.access import CUSTOMER
+    from crm.masterdata.customers.models import Customer
+    from crm.platform.accounts.authentication import user_principal
+    from crm.platform.accounts.models import Membership, Role, User
+    from crm.platform.permissions.defaults import install_default_policy
+    from crm.platform.permissions.engine import Access
+    from crm.platform.permissions.policy_data import load_policy
+    from crm.regions.models import Region
+    from crm.tenants.models import BusinessUnit, BusinessUnitKind, Group
+
+    region = Region.objects.create(code="cn", name="CN", jurisdiction="PIPL", api_endpoint="-")
+    group = Group.objects.create(
+        code="bench", name="Bench", currency="CNY", default_language="en", home_region=region
+    )
+    hq = BusinessUnit.objects.create(
+        group=group,
+        code="hq",
+        name="HQ",
+        kind=BusinessUnitKind.HEADQUARTERS,
+        region=region,
+        language="en",
+        currency="CNY",
+        time_zone="UTC",
+        schema_name="bu_bench_hq",
+    )
+    install_default_policy(group)
+    steward = User.objects.create_user(username="bench.steward", group=group)
+    Membership.objects.create(
+        group=group, user=steward, role=Role.objects.get(group=group, code="hq_steward")
+    )
+    access = Access(user_principal(steward), hq, load_policy(group.pk))
+
+    seconds = _load(group.pk)
+    print(f"{COUNT:,} golden customers loaded in {seconds:.1f} s")
+    generator = random.Random(7)  # noqa: S311 - sample names, not secrets
+    names = [
+        f"{generator.choice(FIRST)} {generator.choice(SECOND)} {generator.choice(FORMS)}"
+        for _ in range(PROBES)
+    ]
+    records = Customer.objects.filter(group=group)
+
+    def duplicate_check(name: str) -> Any:
+        # As customer_create runs it: among the records the steward may view.
+        return duplicates.candidates(
+            access.visible(CUSTOMER, records),
+            country="DE",
+            normalized_name=identity.normalized_name(name),
+            tax_id="DE000000000",
+        )
+
+    def search(name: str) -> Any:
+        return list(filtered_customers(access, {"search": name}).order_by("code")[:20])
+
+    print(f"{PROBES} names each, as the group's steward:")
+    worst = max(
+        _report("duplicate check on create", _time(duplicate_check, names)),
+        _report("name search (first 20)", _time(search, names)),
+    )
+    print("  target: p95 <= 50 ms")
+    from django.db import connections
+
+    from crm.infra.bench import _drop
+
+    connections.close_all()
+    _drop(DATABASE)
+    return 0 if worst <= 50 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
