@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection, transaction
+from django.contrib.postgres.search import TrigramDistance
+from django.db import connection
 from django.db.models import QuerySet
 
 from crm.masterdata.customers.models import Customer, CustomerStatus
@@ -43,16 +43,16 @@ def candidates(
         for customer in pool.filter(tax_id=tax_id)[:LIMIT]:
             found[customer.pk] = Candidate(customer, Decimal(1), "TAX_ID")
     if normalized_name:
-        similar = (
-            pool.filter(normalized_name__trigram_similar=normalized_name)
-            .annotate(score=TrigramSimilarity("normalized_name", normalized_name))
-            .order_by("-score", "code")[:LIMIT]
+        # Nearest names first (the `<->` distance), read from the GiST index on (group,
+        # country, name) without scoring every record that shares a trigram; then the cut.
+        nearest = (
+            pool.annotate(distance=TrigramDistance("normalized_name", normalized_name))
+            .order_by("distance", "code")[:LIMIT]
         )
-        with transaction.atomic(), similarity_threshold(SIMILARITY):
-            similar_records = list(similar)
-        for customer in similar_records:
-            score = Decimal(str(round(customer.score, 3)))
-            found.setdefault(customer.pk, Candidate(customer, score, "NAME"))
+        for customer in nearest:
+            score = Decimal(str(round(1 - customer.distance, 3)))
+            if score >= Decimal(str(SIMILARITY)):
+                found.setdefault(customer.pk, Candidate(customer, score, "NAME"))
     return sorted(found.values(), key=lambda c: (-c.score, c.customer.code))[:LIMIT]
 
 
