@@ -12,8 +12,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import graphene
 from django.conf import settings
 from django.db.models import F, Model, Q, QuerySet
+from graphene import relay
 
 from crm.platform.core.errors import CrmError, ErrorCode
 
@@ -125,8 +127,6 @@ def keyset_page(
 
 def connection_from_page(connection_type: type[Any], page: Page[M]) -> Any:
     """A Relay connection object of `connection_type` for one page, keeping the page for counts."""
-    from graphene import relay
-
     connection = connection_type(
         edges=[
             connection_type.Edge(node=record, cursor=cursor)
@@ -141,3 +141,17 @@ def connection_from_page(connection_type: type[Any], page: Page[M]) -> Any:
     )
     connection.page = page
     return connection
+
+
+class CountedConnection(relay.Connection):
+    """A Relay connection that also says how many records match, across all pages."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True)
+
+    @staticmethod
+    def resolve_total_count(root: Any, _info: graphene.ResolveInfo) -> int:
+        count: int = root.page.queryset.count()
+        return count

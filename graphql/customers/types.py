@@ -8,6 +8,7 @@ import graphene
 from graphene import relay
 from moneyed import Money as MoneyValue
 
+from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import permissions_field
 from crm.graphql.core.types import Money
 from crm.graphql.masterdata.types import text_chain
@@ -113,13 +114,6 @@ class DuplicateCandidate(graphene.ObjectType):
         return root.customer
 
 
-class CustomerConnection(relay.Connection):
+class CustomerConnection(CountedConnection):
     class Meta:
         node = Customer
-
-    total_count = graphene.Int(required=True)
-
-    @staticmethod
-    def resolve_total_count(root: CustomerConnection, _info: graphene.ResolveInfo) -> int:
-        count: int = root.page.queryset.count()
-        return count

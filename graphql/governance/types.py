@@ -7,6 +7,7 @@ from typing import Any
 import graphene
 from graphene import relay
 
+from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import permissions_field
 from crm.graphql.customers.types import Customer
 from crm.masterdata.customers.models import Customer as CustomerModel
@@ -93,13 +94,6 @@ class ChangeRequest(graphene.ObjectType):
         return root.decision_note
 
 
-class ChangeRequestConnection(relay.Connection):
+class ChangeRequestConnection(CountedConnection):
     class Meta:
         node = ChangeRequest
-
-    total_count = graphene.Int(required=True)
-
-    @staticmethod
-    def resolve_total_count(root: ChangeRequestConnection, _info: graphene.ResolveInfo) -> int:
-        count: int = root.page.queryset.count()
-        return count

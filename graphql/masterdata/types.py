@@ -9,6 +9,7 @@ from graphene import relay
 from moneyed import Money as MoneyValue
 
 from crm.graphql.core.errors import graphql_error
+from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import access_of, permissions_field
 from crm.graphql.core.types import Conversion, Money
 from crm.i18n import languages
@@ -146,16 +147,9 @@ class MaterialsExport(graphene.ObjectType):
     rows = graphene.Int(required=True)
 
 
-class MaterialConnection(relay.Connection):
+class MaterialConnection(CountedConnection):
     class Meta:
         node = Material
-
-    total_count = graphene.Int(required=True)
-
-    @staticmethod
-    def resolve_total_count(root: MaterialConnection, _info: graphene.ResolveInfo) -> int:
-        count: int = root.page.queryset.count()
-        return count
 
 
 PriceScope = graphene.Enum.from_enum(models.PriceScope)
@@ -228,16 +222,9 @@ class PriceList(graphene.ObjectType):
         return info.context.loaders.price_list_items.load(root.pk)
 
 
-class PriceListConnection(relay.Connection):
+class PriceListConnection(CountedConnection):
     class Meta:
         node = PriceList
-
-    total_count = graphene.Int(required=True)
-
-    @staticmethod
-    def resolve_total_count(root: PriceListConnection, _info: graphene.ResolveInfo) -> int:
-        count: int = root.page.queryset.count()
-        return count
 
 
 RateType = graphene.Enum.from_enum(models.RateType)
@@ -262,13 +249,6 @@ class ExchangeRate(graphene.ObjectType):
         return models.RateType(root.rate_type)
 
 
-class ExchangeRateConnection(relay.Connection):
+class ExchangeRateConnection(CountedConnection):
     class Meta:
         node = ExchangeRate
-
-    total_count = graphene.Int(required=True)
-
-    @staticmethod
-    def resolve_total_count(root: ExchangeRateConnection, _info: graphene.ResolveInfo) -> int:
-        count: int = root.page.queryset.count()
-        return count

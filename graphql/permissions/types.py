@@ -7,6 +7,7 @@ from typing import Any
 import graphene
 from graphene import relay
 
+from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import Action, FieldMode, FieldPermission, permissions_field
 from crm.i18n import languages
 from crm.platform.accounts import models as accounts
@@ -153,13 +154,6 @@ class AuditEntry(graphene.ObjectType):
         return root.business_unit.code if root.business_unit else None
 
 
-class AuditEntryConnection(relay.Connection):
+class AuditEntryConnection(CountedConnection):
     class Meta:
         node = AuditEntry
-
-    total_count = graphene.Int(required=True)
-
-    @staticmethod
-    def resolve_total_count(root: AuditEntryConnection, _info: graphene.ResolveInfo) -> int:
-        count: int = root.page.queryset.count()
-        return count

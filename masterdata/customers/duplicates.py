@@ -45,10 +45,9 @@ def candidates(
     if normalized_name:
         # Nearest names first (the `<->` distance), read from the GiST index on (group,
         # country, name) without scoring every record that shares a trigram; then the cut.
-        nearest = (
-            pool.annotate(distance=TrigramDistance("normalized_name", normalized_name))
-            .order_by("distance", "code")[:LIMIT]
-        )
+        nearest = pool.annotate(
+            distance=TrigramDistance("normalized_name", normalized_name)
+        ).order_by("distance", "code")[:LIMIT]
         for customer in nearest:
             score = Decimal(str(round(1 - customer.distance, 3)))
             if score >= Decimal(str(SIMILARITY)):

@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="pricelistitem",
             name="currency",
-            field=crm.platform.core.money.CurrencyCodeField(editable=False, default="XXX"),
+            field=crm.platform.core.money.CurrencyCodeField(editable=False, default=""),
             preserve_default=False,
         ),
         migrations.AddField(
