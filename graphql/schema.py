@@ -11,6 +11,7 @@ from crm.graphql.governance.mutations import GovernanceMutations
 from crm.graphql.governance.queries import GovernanceQueries
 from crm.graphql.history.queries import HistoryQueries
 from crm.graphql.masterdata.mutations import MasterdataMutations
+from crm.graphql.masterdata.pricing import PricingQueries
 from crm.graphql.masterdata.queries import MasterdataQueries
 from crm.graphql.masterdata.rates import ExchangeRateQueries
 from crm.graphql.permissions.mutations import PermissionMutations
@@ -22,6 +23,7 @@ class Query(
     TenancyQueries,
     MasterdataQueries,
     ExchangeRateQueries,
+    PricingQueries,
     CustomerQueries,
     HistoryQueries,
     GovernanceQueries,

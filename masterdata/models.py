@@ -260,6 +260,27 @@ class PriceListItem(models.Model):
         return Money(self.amount, self.price_list.currency)
 
 
+@shared_model(personal_data=False)
+@pghistory.track(*history())
+class PriceBreak(models.Model):
+    """From `min_quantity` on, a material costs `amount` on the item's list (volume pricing)."""
+
+    item = models.ForeignKey(PriceListItem, on_delete=models.CASCADE, related_name="breaks")
+    min_quantity = models.DecimalField(max_digits=19, decimal_places=4)
+    amount = amount_field()
+
+    class Meta:
+        ordering = ["item", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "min_quantity"], name="one_break_per_quantity"),
+            models.CheckConstraint(name="break_above_one", condition=Q(min_quantity__gt=1)),
+            models.CheckConstraint(name="break_not_negative", condition=Q(amount__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} from {self.min_quantity}: {self.amount}"
+
+
 class RateType(models.TextChoices):
     SPOT = "SPOT", _("spot")
     MONTH_AVERAGE = "MONTH_AVG", _("month average")

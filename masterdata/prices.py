@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.db.models import Q
 from moneyed import Money
 
 from crm.masterdata import fx
-from crm.masterdata.models import PriceList, PriceListItem, PriceListStatus, PriceScope
+from crm.masterdata.models import (
+    PriceBreak,
+    PriceList,
+    PriceListItem,
+    PriceListStatus,
+    PriceScope,
+)
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.core.money import round_money
 from crm.tenants.models import BusinessUnit
@@ -29,8 +36,34 @@ class ResolvedPrice:
     material_id: int
     price: Money  # in the BU's currency, rounded to its minor units
     price_list_code: str
-    source: Money  # as written on the price list
+    source: Money  # as written on the price list (the break's amount when one applies)
     conversion: fx.Conversion | None  # set when the list was in another currency
+    break_from: Decimal | None = None  # the quantity break applied, if any
+    # The item's volume prices (from quantity, amount in the list's currency), if asked for.
+    breaks: tuple[tuple[Decimal, Decimal], ...] = ()
+
+    def at(self, quantity: Decimal) -> ResolvedPrice:
+        """The unit price for `quantity`: the largest break it reaches, converted alike."""
+        reached = [(start, amount) for start, amount in self.breaks if start <= quantity]
+        if not reached:
+            return self
+        start, amount = reached[-1]
+        source = Money(amount, self.source.currency)
+        conversion = None
+        if self.conversion is not None:
+            rate = self.conversion.rate
+            conversion = fx.Conversion(
+                source=source,
+                result=Money(amount * rate.rate, self.price.currency),
+                rate=rate,
+            )
+        return replace(
+            self,
+            price=round_money(conversion.result if conversion else source),
+            source=source,
+            conversion=conversion,
+            break_from=start,
+        )
 
 
 def _applicable_lists(bu: BusinessUnit, on: datetime.date) -> list[PriceList]:
@@ -44,10 +77,25 @@ def _applicable_lists(bu: BusinessUnit, on: datetime.date) -> list[PriceList]:
     )
 
 
+def _breaks_of(items: Iterable[PriceListItem]) -> dict[int, tuple[tuple[Decimal, Decimal], ...]]:
+    """Each item's volume prices, ascending by quantity, in one query."""
+    found: dict[int, list[tuple[Decimal, Decimal]]] = {}
+    for price_break in PriceBreak.objects.filter(item__in=list(items)).order_by("min_quantity"):
+        found.setdefault(price_break.item_id, []).append(
+            (price_break.min_quantity, price_break.amount)
+        )
+    return {item_id: tuple(breaks) for item_id, breaks in found.items()}
+
+
 def resolve_prices(
-    *, business_unit: BusinessUnit, material_ids: Iterable[int], on: datetime.date
+    *,
+    business_unit: BusinessUnit,
+    material_ids: Iterable[int],
+    on: datetime.date,
+    with_breaks: bool = False,
 ) -> dict[int, ResolvedPrice | CrmError]:
-    """The price of each material for `business_unit` on `on`; a typed error where none is."""
+    """The unit price of each material for `business_unit` on `on` for a quantity of 1; a
+    typed error where none is. `with_breaks` adds the volume prices, for `ResolvedPrice.at`."""
 
     ids = list(dict.fromkeys(material_ids))
     lists = _applicable_lists(business_unit, on)
@@ -60,6 +108,7 @@ def resolve_prices(
         current = best.get(item.material_id)
         if current is None or rank[item.price_list_id] < rank[current.price_list_id]:
             best[item.material_id] = item
+    breaks = _breaks_of(best.values()) if with_breaks else {}
     by_id = {pl.pk: pl for pl in lists}
     conversion_rate: fx.Rate | CrmError | None = None
     result: dict[int, ResolvedPrice | CrmError] = {}
@@ -99,5 +148,6 @@ def resolve_prices(
             price_list_code=price_list.code,
             source=source,
             conversion=conversion,
+            breaks=breaks.get(chosen.pk, ()),
         )
     return result

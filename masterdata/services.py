@@ -21,6 +21,7 @@ from crm.masterdata.access import MATERIAL, PRICE_LIST
 from crm.masterdata.models import (
     Material,
     MaterialLocalCode,
+    PriceBreak,
     PriceList,
     PriceListItem,
     PriceScope,
@@ -351,10 +352,34 @@ def price_list_update(
     return price_list
 
 
+def _check_breaks(code: str, breaks: list[tuple[Decimal, Decimal]]) -> None:
+    quantities = [quantity for quantity, _amount in breaks]
+    if len(set(quantities)) != len(quantities):
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT, field="items", reason=f"{code}: a quantity twice"
+        )
+    for quantity, amount in breaks:
+        if not (quantity.is_finite() and 1 < quantity < 10**15) or not valid_amount(amount):
+            raise CrmError(
+                ErrorCode.INVALID_ARGUMENT,
+                field="items",
+                reason=f"{code}: breaks start above 1; amounts are {AMOUNT_RULE}",
+            )
+
+
 def price_list_set_items(
-    *, access: Access, price_list_id: int, prices: Mapping[str, Decimal]
+    *,
+    access: Access,
+    price_list_id: int,
+    prices: Mapping[str, Decimal],
+    breaks: Mapping[str, list[tuple[Decimal, Decimal]]] | None = None,
 ) -> PriceList:
-    """Set the prices of materials (by group code) on a list; other items stay as they are."""
+    """Set the prices of materials (by group code) on a list; other items stay as they are.
+
+    `breaks` gives, per material, its volume prices (from quantity, amount): given, they replace
+    the material's breaks on this list; not given, the breaks stay.
+    """
+    breaks = breaks or {}
     with transaction.atomic():
         price_list = _locked_list(access, price_list_id)
         access.require(Action.EDIT, price_list, ["items"])
@@ -372,8 +397,15 @@ def price_list_set_items(
                     reason=f"{code}: {AMOUNT_RULE}",
                 )
             with no_overlap(price_list.pk, "items", code):
-                PriceListItem.objects.update_or_create(
+                item, _created = PriceListItem.objects.update_or_create(
                     price_list=price_list, material=materials[code], defaults={"amount": amount}
+                )
+            if code in breaks:
+                _check_breaks(code, breaks[code])
+                item.breaks.all().delete()
+                PriceBreak.objects.bulk_create(
+                    PriceBreak(item=item, min_quantity=quantity, amount=break_amount)
+                    for quantity, break_amount in breaks[code]
                 )
     return price_list
 

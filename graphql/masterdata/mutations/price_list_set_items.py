@@ -17,9 +17,18 @@ from crm.platform.permissions.engine import Access
 MAX_ITEMS = 1000
 
 
+class PriceBreakInput(graphene.InputObjectType):
+    min_quantity = graphene.Decimal(required=True, description="Applies from this quantity on.")
+    amount = graphene.Decimal(required=True)
+
+
 class PriceInput(graphene.InputObjectType):
     material_code = graphene.String(required=True)
     amount = graphene.Decimal(required=True, description="In the list's currency.")
+    breaks = graphene.List(
+        graphene.NonNull(PriceBreakInput),
+        description="Volume prices; given, they replace the material's breaks on the list.",
+    )
 
 
 class PriceListSetItems(CrmMutation):
@@ -52,7 +61,12 @@ class PriceListSetItems(CrmMutation):
                     reason=f"{item['material_code']} is given twice",
                 )
             prices[item["material_code"]] = item["amount"]
+        breaks = {
+            item["material_code"]: [(b["min_quantity"], b["amount"]) for b in item["breaks"]]
+            for item in items
+            if item.get("breaks") is not None
+        }
         price_list = services.price_list_set_items(
-            access=access, price_list_id=pk_of("PriceList", id), prices=prices
+            access=access, price_list_id=pk_of("PriceList", id), prices=prices, breaks=breaks
         )
         return {"price_list": price_list}
