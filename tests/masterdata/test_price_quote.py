@@ -103,4 +103,5 @@ def test_a_fifty_line_quote_costs_a_fixed_handful_of_queries(world, graphql, set
         reply = quote(graphql, settings, lines)
     assert reply.errors == []
     assert all(line["error"] is None for line in reply.data["priceQuote"]["lines"])
+    print(f"50-line quote: {len(queries)} SQL statements")
     assert len(queries) <= 10, [q["sql"][:80] for q in queries]
