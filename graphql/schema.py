@@ -14,6 +14,7 @@ from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.pricing import PricingQueries
 from crm.graphql.masterdata.queries import MasterdataQueries
 from crm.graphql.masterdata.rates import ExchangeRateQueries
+from crm.graphql.masterdata.sales_policies import SalesPolicyQueries
 from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
 from crm.graphql.tenants.queries import TenancyQueries
@@ -24,6 +25,7 @@ class Query(
     MasterdataQueries,
     ExchangeRateQueries,
     PricingQueries,
+    SalesPolicyQueries,
     CustomerQueries,
     HistoryQueries,
     GovernanceQueries,

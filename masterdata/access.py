@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from crm.masterdata import models
 from crm.platform.permissions.registry import GovernedField, ObjectType, register
 from crm.tenants.models import BusinessUnit
@@ -51,6 +53,26 @@ PRICE_LIST = register(
         stage_field="status",
         business_unit_filter=models.PriceList.applying_to,
         business_unit_holds=_list_applies,
+    )
+)
+
+
+def _policy_of(business_unit: BusinessUnit) -> Q:
+    return Q(business_unit=business_unit)
+
+
+def _policy_holds(record: Any, business_unit: BusinessUnit) -> bool:
+    return bool(record.business_unit_id == business_unit.pk)
+
+
+SALES_POLICY = register(
+    ObjectType(
+        name="sales_policy",
+        model=models.SalesPolicy,
+        graphql_type="SalesPolicy",
+        fields=_fields("business_unit", "role", "max_discount"),
+        business_unit_filter=_policy_of,
+        business_unit_holds=_policy_holds,
     )
 )
 

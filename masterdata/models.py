@@ -281,6 +281,32 @@ class PriceBreak(models.Model):
         return f"{self.item_id} from {self.min_quantity}: {self.amount}"
 
 
+@shared_model(personal_data=False)
+@pghistory.track(*history())
+class SalesPolicy(models.Model):
+    """How far people of one role in one BU may discount without an approval, in percent."""
+
+    group = models.ForeignKey("tenants.Group", on_delete=models.CASCADE, related_name="+")
+    business_unit = models.ForeignKey(
+        "tenants.BusinessUnit", on_delete=models.CASCADE, related_name="+"
+    )
+    role = models.ForeignKey("accounts.Role", on_delete=models.CASCADE, related_name="+")
+    max_discount = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["business_unit", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["business_unit", "role"], name="one_policy_per_role"),
+            models.CheckConstraint(
+                name="discount_is_a_percentage",
+                condition=Q(max_discount__gte=0) & Q(max_discount__lte=100),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_unit_id}/{self.role_id}: {self.max_discount}%"
+
+
 class RateType(models.TextChoices):
     SPOT = "SPOT", _("spot")
     MONTH_AVERAGE = "MONTH_AVG", _("month average")

@@ -149,6 +149,12 @@ CHANGE_REQUEST = [
     *_every((GROUP_ADMIN, STEWARD, AUDITOR), G, (V,)),
 ]
 
+SALES_POLICY = [
+    *_every((GROUP_ADMIN, STEWARD), G, (V, C, E, D), default="write"),
+    *_every((DIRECTOR, AUDITOR), G, (V,)),
+    *_every(BU_READERS, BU, (V,)),
+]
+
 LOCAL_CUSTOMER = [
     *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,)),
     *_every((BU_MANAGER, FRONT_SALES), BU, (V, C, E), default="write"),
@@ -194,6 +200,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "customer": CUSTOMER,
     "change_request": CHANGE_REQUEST,
     "local_customer": LOCAL_CUSTOMER,
+    "sales_policy": SALES_POLICY,
     **ADMINISTRATION,
 }
 

@@ -13,6 +13,7 @@ from crm.graphql.masterdata.mutations.price_list_create import PriceListCreate
 from crm.graphql.masterdata.mutations.price_list_delete import PriceListDelete
 from crm.graphql.masterdata.mutations.price_list_set_items import PriceListSetItems
 from crm.graphql.masterdata.mutations.price_list_update import PriceListUpdate
+from crm.graphql.masterdata.mutations.sales_policy_set import SalesPolicySet
 
 
 class MasterdataMutations(graphene.ObjectType):
@@ -27,3 +28,4 @@ class MasterdataMutations(graphene.ObjectType):
     price_list_change_stage = PriceListChangeStage.Field()
     price_list_delete = PriceListDelete.Field()
     exchange_rates_import = ExchangeRatesImport.Field()
+    sales_policy_set = SalesPolicySet.Field()
