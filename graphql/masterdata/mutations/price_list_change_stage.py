@@ -10,7 +10,7 @@ from crm.graphql.core.ids import pk_of
 from crm.graphql.core.mutations import CrmMutation
 from crm.graphql.core.types import StageDirection
 from crm.graphql.masterdata.types import PriceList
-from crm.masterdata import services
+from crm.masterdata import price_lists
 from crm.platform.core.errors import ErrorCode
 from crm.platform.permissions.engine import Access
 
@@ -34,7 +34,7 @@ class PriceListChangeStage(CrmMutation):
     def perform(
         cls, info: graphene.ResolveInfo, access: Access, *, id: str, direction: Any
     ) -> dict[str, Any]:
-        price_list = services.price_list_move(
+        price_list = price_lists.price_list_move(
             access=access,
             price_list_id=pk_of("PriceList", id),
             action=str(getattr(direction, "value", direction)),

@@ -10,7 +10,7 @@ import graphene
 from crm.graphql.core.mutations import CrmMutation
 from crm.graphql.core.types import TranslationInput, translations
 from crm.graphql.masterdata.types import PriceList, PriceScope
-from crm.masterdata import models, services
+from crm.masterdata import models, price_lists
 from crm.platform.core.errors import ErrorCode
 from crm.platform.permissions.engine import Access
 
@@ -53,7 +53,7 @@ class PriceListCreate(CrmMutation):
         valid_from: datetime.date,
         valid_to: datetime.date | None = None,
     ) -> dict[str, Any]:
-        price_list = services.price_list_create(
+        price_list = price_lists.price_list_create(
             access=access,
             code=code,
             names=translations(names),

@@ -8,7 +8,7 @@ import graphene
 
 from crm.graphql.core.ids import pk_of
 from crm.graphql.core.mutations import CrmMutation
-from crm.masterdata import services
+from crm.masterdata import price_lists
 from crm.platform.core.errors import ErrorCode
 from crm.platform.permissions.engine import Access
 
@@ -24,5 +24,5 @@ class PriceListDelete(CrmMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, access: Access, *, id: str) -> dict[str, Any]:
-        services.price_list_delete(access=access, price_list_id=pk_of("PriceList", id))
+        price_lists.price_list_delete(access=access, price_list_id=pk_of("PriceList", id))
         return {"deleted_id": id}

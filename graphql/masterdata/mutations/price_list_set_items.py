@@ -10,7 +10,7 @@ import graphene
 from crm.graphql.core.ids import pk_of
 from crm.graphql.core.mutations import CrmMutation
 from crm.graphql.masterdata.types import PriceList
-from crm.masterdata import services
+from crm.masterdata import price_lists
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
 
@@ -66,7 +66,7 @@ class PriceListSetItems(CrmMutation):
             for item in items
             if item.get("breaks") is not None
         }
-        price_list = services.price_list_set_items(
+        price_list = price_lists.price_list_set_items(
             access=access, price_list_id=pk_of("PriceList", id), prices=prices, breaks=breaks
         )
         return {"price_list": price_list}

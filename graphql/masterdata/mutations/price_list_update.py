@@ -10,7 +10,7 @@ from crm.graphql.core.ids import pk_of
 from crm.graphql.core.mutations import CrmMutation
 from crm.graphql.core.types import TranslationInput, translations
 from crm.graphql.masterdata.types import PriceList
-from crm.masterdata import services
+from crm.masterdata import price_lists
 from crm.platform.core.errors import ErrorCode
 from crm.platform.permissions.engine import Access
 
@@ -46,7 +46,7 @@ class PriceListUpdate(CrmMutation):
             changes.pop("valid_from")
         if "names" in arguments:
             changes["name"] = translations(arguments["names"])
-        price_list = services.price_list_update(
+        price_list = price_lists.price_list_update(
             access=access, price_list_id=pk_of("PriceList", id), changes=changes
         )
         return {"price_list": price_list}
