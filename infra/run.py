@@ -7,6 +7,7 @@ worker under honcho. Running it again reuses what exists; Ctrl-C stops everythin
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from honcho.printer import Printer
 from crm.infra import endpoints, services
 
 ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
 
@@ -46,6 +48,9 @@ def cell_environment(region: str) -> dict[str, str]:
     if not os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = endpoints.redis_url(endpoints.CELLS[region][1])
     env.setdefault("DJANGO_SETTINGS_MODULE", "crm.platform.settings")
+    # Rate files dropped in .local/fx-drop/<group>/<day>.csv are imported every morning.
+    env.setdefault("FX_RATE_SOURCE", "crm.masterdata.fx_sources.DropFolderSource")
+    env.setdefault("FX_RATE_SOURCE_OPTIONS", json.dumps({"folder": str(LOCAL / "fx-drop")}))
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -81,7 +86,9 @@ def main() -> int:
                 f"worker-{region}",
                 f"{BIN / 'celery'} -A crm.platform.celery_app worker "
                 f"--queues crm-{region} --concurrency 1 --loglevel INFO "
-                f"--hostname worker-{region}@%h",
+                f"--hostname worker-{region}@%h "
+                # Each cell's scheduled work (e.g. the morning FX fetch) runs with its worker.
+                f"--beat --schedule {LOCAL / f'celerybeat-{region}'}",
                 env=env,
                 cwd=str(ROOT),
             )

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from crm.masterdata.access import EXCHANGE_RATE
 from crm.masterdata.fx import import_rates_csv
+from crm.masterdata.fx_sources import configured_source
 from crm.platform.accounts.actors import Actor, access_for
 from crm.platform.celery_app import RETRYING, app
 from crm.platform.core.errors import CrmError
 from crm.platform.permissions.vocabulary import Action
-from crm.tenants.models import BusinessUnit
+from crm.tenants.models import BusinessUnit, Group
 from crm.tenants.pricebook.tasks import refresh_price_book_task
 
 IMPORT_FX_RATES = "crm.masterdata.import_fx_rates"
+FETCH_FX_RATES = "crm.masterdata.fetch_fx_rates"
 
 
 def _refusal(error: CrmError) -> dict[str, Any]:
@@ -42,6 +46,11 @@ def import_fx_rates_task(*, actor: Actor, csv_text: str, source: str) -> dict[st
         return _refusal(error)
     finally:
         access.flush()
+    return {"rates": count, "repriced": reprice_after_commit(group)}
+
+
+def reprice_after_commit(group: Group) -> list[str]:
+    """Once the rates are committed, refresh the price book of each of the group's BUs here."""
     local = list(
         BusinessUnit.objects.filter(group=group, region_id=settings.REGION).order_by("code")
     )
@@ -52,4 +61,27 @@ def import_fx_rates_task(*, actor: Actor, csv_text: str, source: str) -> dict[st
                 refresh_price_book_task.delay()
 
     transaction.on_commit(reprice)
-    return {"rates": count, "repriced": [bu.handle for bu in local]}
+    return [bu.handle for bu in local]
+
+
+@app.task(name=FETCH_FX_RATES, **RETRYING)
+def fetch_fx_rates_task(*, day: str | None = None) -> dict[str, Any]:
+    """For each group homed in this cell: the configured source's rates for the day (default:
+    today), imported all or nothing. A maintenance task: it acts for no user."""
+    source = configured_source()
+    if source is None:
+        return {"skipped": "no FX_RATE_SOURCE configured"}
+    on = datetime.date.fromisoformat(day) if day else timezone.now().date()
+    outcome: dict[str, Any] = {}
+    for group in Group.objects.filter(home_region_id=settings.REGION).order_by("code"):
+        text = source.fetch(group, on)
+        if text is None:
+            outcome[group.code] = {"skipped": f"no rates for {on.isoformat()}"}
+            continue
+        try:
+            with transaction.atomic():
+                count = import_rates_csv(group=group, text=text, source=source.name)
+                outcome[group.code] = {"rates": count, "repriced": reprice_after_commit(group)}
+        except CrmError as error:
+            outcome[group.code] = _refusal(error)
+    return outcome

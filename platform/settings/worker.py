@@ -1,5 +1,7 @@
 """Celery with Redis; tasks carry their tenant schema in the message headers."""
 
+from celery.schedules import crontab
+
 from crm.infra import endpoints
 from crm.platform.settings.base import REGION
 from crm.platform.settings.env import env
@@ -15,3 +17,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_DEFAULT_QUEUE = f"crm-{REGION}"
+
+# Every morning each cell fetches the rates of the groups homed in it (see masterdata/fx_sources).
+CELERY_BEAT_SCHEDULE = {
+    "fetch-fx-rates": {
+        "task": "crm.masterdata.fetch_fx_rates",
+        "schedule": crontab(hour=6, minute=0),
+    },
+}
+FX_RATE_SOURCE = env.str("FX_RATE_SOURCE", default="")
+FX_RATE_SOURCE_OPTIONS = env.json("FX_RATE_SOURCE_OPTIONS", default={})

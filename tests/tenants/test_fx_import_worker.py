@@ -113,3 +113,41 @@ def test_import_through_the_api_is_refused_before_queueing_for_who_may_not(
     assert [e["code"] for e in reply.data["exchangeRatesImport"]["errors"]] == ["PERMISSION_DENIED"]
     assert reply.data["exchangeRatesImport"]["taskId"] is None
     assert queued == []
+
+
+def test_the_morning_fetch_imports_what_the_source_gives_each_group(world, celery_worker_process):
+    """The worker's source is a drop folder (see the worker fixture); beat sends this task."""
+    import datetime
+
+    from crm.masterdata.tasks import fetch_fx_rates_task
+    from crm.tests.fixtures.worker import FX_DROP_FOLDER
+
+    day = datetime.date(2003, 7, 1)
+    folder = FX_DROP_FOLDER / "acme"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{day.isoformat()}.csv").write_text(
+        "date,base,quote,rate\n2003-07-01,CNY,EUR,0.1077\n", encoding="utf-8"
+    )
+    outcome = fetch_fx_rates_task.delay(day=day.isoformat()).get(timeout=60)
+    assert outcome["acme"]["rates"] == 1
+    assert outcome["rival"] == {"skipped": "no rates for 2003-07-01"}
+    rate = ExchangeRate.objects.get(group_id=world.acme_id, date=day, quote="EUR")
+    assert (str(rate.rate), rate.source) == ("0.1077000000", "drop-folder")
+
+
+def test_a_bad_rate_file_from_the_source_imports_nothing(world, celery_worker_process):
+    import datetime
+
+    from crm.masterdata.tasks import fetch_fx_rates_task
+    from crm.tests.fixtures.worker import FX_DROP_FOLDER
+
+    day = datetime.date(2003, 7, 2)
+    folder = FX_DROP_FOLDER / "acme"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{day.isoformat()}.csv").write_text(
+        "date,base,quote,rate\n2003-07-02,CNY,EUR,0.1\n2003-07-02,CNY,JPY,minus\n",
+        encoding="utf-8",
+    )
+    outcome = fetch_fx_rates_task.delay(day=day.isoformat()).get(timeout=60)
+    assert outcome["acme"]["error"]["code"] == "INVALID_RATE_FILE"
+    assert not ExchangeRate.objects.filter(group_id=world.acme_id, date=day).exists()
