@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+BU_OWNER = {"hq": "acme-only", "main": "rival-only"}
 # kind -> (query, how to read the identifiers out of the reply)
 LISTS: dict[str, tuple[str, Any]] = {
     "materials": (
@@ -35,6 +36,26 @@ LISTS: dict[str, tuple[str, Any]] = {
         "{ auditEntries(first: 100) { edges { node { objectType } } } }",
         lambda d: {e["node"]["objectType"] for e in d["auditEntries"]["edges"]},
     ),
+    "customers": (
+        "{ customers(first: 100) { edges { node { code } } } }",
+        lambda d: {e["node"]["code"] for e in d["customers"]["edges"]},
+    ),
+    "customer duplicates": (
+        "{ customerDuplicates { first { code } second { code } } }",
+        lambda d: (
+            {p["first"]["code"] for p in d["customerDuplicates"]}
+            | {p["second"]["code"] for p in d["customerDuplicates"]}
+        ),
+    ),
+    "change requests": (
+        "{ changeRequests(first: 100) { edges { node { reason } } } }",
+        lambda d: {e["node"]["reason"] for e in d["changeRequests"]["edges"]},
+    ),
+    "sales policies": (
+        "{ salesPolicies { businessUnit maxDiscount } }",
+        # Seeded for acme.hq and rival.main: the BU code says whose it is.
+        lambda d: {BU_OWNER.get(p["businessUnit"], p["businessUnit"]) for p in d["salesPolicies"]},
+    ),
     "policy history": (
         "{ policyVersions { note } }",
         lambda d: {v["note"] for v in d["policyVersions"]},
@@ -44,7 +65,9 @@ LISTS: dict[str, tuple[str, Any]] = {
 
 def seed(group_code: str, bu_code: str) -> str:
     """One record of every listed kind, each carrying the marker `<group>-only`."""
-    from crm.masterdata.models import ExchangeRate, Material, PriceList
+    from crm.masterdata.customers.models import Customer
+    from crm.masterdata.governance.models import ChangeRequest
+    from crm.masterdata.models import ExchangeRate, Material, PriceList, SalesPolicy
     from crm.platform.accounts.models import ApiKey, Membership, Role, Team, User
     from crm.platform.permissions.models import AuditEntry, PolicyVersion
     from crm.tenants.models import BusinessUnit, Group
@@ -81,6 +104,21 @@ def seed(group_code: str, bu_code: str) -> str:
     version = PolicyVersion.objects.get(group=group, active=True)
     version.note = marker
     version.save(update_fields=["note"])
+    customer = Customer.objects.create(
+        group=group, code=marker, legal_name=f"{marker} Holding", country="DE"
+    )
+    Customer.objects.create(
+        group=group, code=f"{marker}-2", legal_name=f"{marker} Holding AG", country="DE"
+    )  # a look-alike, for the duplicate report
+    ChangeRequest.objects.create(
+        group=group,
+        business_unit=unit,
+        customer=customer,
+        proposed={"grade": "A"},
+        base={"grade": "C"},
+        reason=marker,
+    )
+    SalesPolicy.objects.create(group=group, business_unit=unit, role=role, max_discount=5)
     return marker
 
 
