@@ -29,9 +29,20 @@ MATERIAL = register(
             "standard_cost",
             "price",
             "local_codes",
+            "category",
         ),
         stages=tuple(models.MaterialStatus.values),
         stage_field="status",
+    )
+)
+
+
+MATERIAL_CATEGORY = register(
+    ObjectType(
+        name="material_category",
+        model=models.MaterialCategory,
+        graphql_type="MaterialCategory",
+        fields=_fields("code", "name", "parent"),
     )
 )
 

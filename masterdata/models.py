@@ -49,6 +49,28 @@ def history() -> tuple[pghistory.RowEvent, ...]:
 
 @shared_model(personal_data=False)
 @pghistory.track(*history())
+class MaterialCategory(models.Model):
+    """A node of the group's material tree (e.g. Displays > Automotive); names translated."""
+
+    group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["group", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "code"], name="category_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@shared_model(personal_data=False)
+@pghistory.track(*history())
 class Material(models.Model):
     """One material under one group-wide code; name and description are translated."""
 
@@ -60,6 +82,9 @@ class Material(models.Model):
     )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
+    category = models.ForeignKey(
+        MaterialCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="materials"
+    )
     # In the group currency; an input of margins, hidden from most roles by the default policy.
     standard_cost = models.DecimalField(max_digits=19, decimal_places=4, null=True, blank=True)
 

@@ -15,9 +15,10 @@ from django.db.models import ProtectedError
 from modeltranslation.utils import build_localized_fieldname
 
 from crm.i18n import languages
-from crm.masterdata.access import MATERIAL
+from crm.masterdata.access import MATERIAL, MATERIAL_CATEGORY
 from crm.masterdata.models import (
     Material,
+    MaterialCategory,
     MaterialLocalCode,
     UnitOfMeasure,
 )
@@ -72,6 +73,35 @@ def unique_code(object_type: ObjectType, record: Any, code: str) -> None:
         raise CrmError(ErrorCode.ALREADY_EXISTS, field="code", object=object_type.name, value=code)
 
 
+# -- categories ---------------------------------------------------------------------------------
+
+
+def category_by_code(group_id: int, code: str | None) -> MaterialCategory | None:
+    if not code:
+        return None
+    found = MaterialCategory.objects.filter(group_id=group_id, code=code).first()
+    if found is None:
+        raise CrmError(ErrorCode.NOT_FOUND, field="category", object="material category", id=code)
+    return found
+
+
+def category_create(
+    *, access: Access, code: str, names: Mapping[str, str], parent: str | None = None
+) -> MaterialCategory:
+    access.require(
+        Action.CREATE, MATERIAL_CATEGORY, ["code", "name", *(["parent"] if parent else [])]
+    )
+    group_id = access.business_unit.group_id
+    category = MaterialCategory(
+        group_id=group_id, code=checked_code(code), parent=category_by_code(group_id, parent)
+    )
+    set_translations(category, "name", names, limit=NAME_LENGTH)
+    with transaction.atomic():
+        unique_code(MATERIAL_CATEGORY, category, category.code)
+        category.save()
+    return category
+
+
 # -- materials ----------------------------------------------------------------------------------
 
 
@@ -83,8 +113,9 @@ def material_create(
     names: Mapping[str, str],
     descriptions: Mapping[str, str] | None = None,
     standard_cost: Decimal | None = None,
+    category: str | None = None,
 ) -> Material:
-    written = ["code", "unit", "name"]
+    written = ["code", "unit", "name"] + (["category"] if category else [])
     written += ["description"] if descriptions else []
     written += ["standard_cost"] if standard_cost is not None else []
     access.require(Action.CREATE, MATERIAL, written)
@@ -94,6 +125,7 @@ def material_create(
         unit=unit,
         status=MATERIAL.initial_stage,  # created as a draft: the stage its creation was judged at
         standard_cost=_cost(standard_cost),
+        category=category_by_code(access.business_unit.group_id, category),
     )
     set_translations(material, "name", names, limit=NAME_LENGTH)
     set_translations(material, "description", descriptions or {}, limit=10_000)
@@ -126,6 +158,8 @@ def material_update(*, access: Access, material_id: int, changes: Mapping[str, A
                 material.standard_cost = _cost(value)
             elif field == "unit":
                 material.unit = value
+            elif field == "category":
+                material.category = category_by_code(material.group_id, value)
             else:
                 raise CrmError(ErrorCode.INVALID_ARGUMENT, field=field, reason="not writable")
         material.save()

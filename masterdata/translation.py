@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from crm.masterdata.models import Material, PriceList
+from crm.masterdata.models import Material, MaterialCategory, PriceList
 
 
 @register(Material)
@@ -12,4 +12,9 @@ class MaterialTranslation(TranslationOptions):
 
 @register(PriceList)
 class PriceListTranslation(TranslationOptions):
+    fields = ("name",)
+
+
+@register(MaterialCategory)
+class MaterialCategoryTranslation(TranslationOptions):
     fields = ("name",)

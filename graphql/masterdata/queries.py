@@ -17,6 +17,7 @@ from crm.graphql.core.pagination import Ordering, connection_from_page, keyset_p
 from crm.graphql.core.permissions import caller
 from crm.graphql.masterdata.types import (
     Material,
+    MaterialCategory,
     MaterialConnection,
     MaterialsExport,
     MaterialStatus,
@@ -26,7 +27,7 @@ from crm.graphql.masterdata.types import (
 )
 from crm.i18n.languages import SUPPORTED
 from crm.masterdata import models
-from crm.masterdata.access import MATERIAL, PRICE_LIST
+from crm.masterdata.access import MATERIAL, MATERIAL_CATEGORY, PRICE_LIST
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
@@ -44,7 +45,26 @@ M = TypeVar("M", bound=Model)
 
 
 def group_materials(business_unit: BusinessUnit) -> QuerySet[models.Material]:
-    return models.Material.objects.filter(group_id=business_unit.group_id)
+    return models.Material.objects.filter(group_id=business_unit.group_id).select_related(
+        "category", "category__parent"
+    )
+
+
+def category_and_below(group_id: int, code: str) -> list[int]:
+    """The category's id and those of every category under it (a small tree, read once)."""
+    tree = list(
+        models.MaterialCategory.objects.filter(group_id=group_id).values_list(
+            "id", "code", "parent_id"
+        )
+    )
+    found = {pk for pk, node_code, _parent in tree if node_code == code}
+    if not found:
+        raise CrmError(ErrorCode.NOT_FOUND, field="category", object="material category", id=code)
+    frontier = set(found)
+    while frontier:
+        frontier = {pk for pk, _code, parent in tree if parent in frontier} - found
+        found |= frontier
+    return sorted(found)
 
 
 def search_filter(search: str) -> Q:
@@ -74,6 +94,7 @@ class MaterialOrder(graphene.InputObjectType):
 class MaterialFilter(graphene.InputObjectType):
     search = graphene.String(description="Part of the code or of the name in any language.")
     status = graphene.List(graphene.NonNull(MaterialStatus))
+    category = graphene.String(description="A category code: materials in it or below it.")
     standard_cost_at_least = graphene.Decimal()
     standard_cost_at_most = graphene.Decimal()
 
@@ -105,6 +126,10 @@ def filtered_materials(
         for name in ("code", "name", "local_codes"):
             access.require_readable(MATERIAL, name, argument="search")
         queryset = queryset.filter(search_filter(search))
+    if filter.get("category"):
+        access.require_readable(MATERIAL, "category", argument="category")
+        group_id = access.business_unit.group_id
+        queryset = queryset.filter(category_id__in=category_and_below(group_id, filter["category"]))
     if filter.get("status"):
         access.require_readable(MATERIAL, "status", argument="status")
         queryset = queryset.filter(
@@ -144,6 +169,11 @@ class MasterdataQueries(graphene.ObjectType):
         MaterialsExport,
         filter=graphene.Argument(MaterialFilter),
         description=f"CSV of the materials you may export (at most {EXPORT_LIMIT} rows).",
+    )
+    material_categories = graphene.List(
+        graphene.NonNull(MaterialCategory),
+        required=True,
+        description="The group's material tree, by code (parents give the structure).",
     )
     price_lists = relay.ConnectionField(
         PriceListConnection,
@@ -206,6 +236,18 @@ class MasterdataQueries(graphene.ObjectType):
         except CrmError as error:
             raise graphql_error(error) from error
         return MaterialsExport(csv=text, rows=count)
+
+    @staticmethod
+    def resolve_material_categories(
+        _root: None, info: graphene.ResolveInfo
+    ) -> list[models.MaterialCategory]:
+        try:
+            access = caller(info)
+            access.require_some(Action.VIEW, MATERIAL_CATEGORY)
+        except CrmError as error:
+            raise graphql_error(error) from error
+        records = models.MaterialCategory.objects.filter(group_id=access.business_unit.group_id)
+        return list(access.visible(MATERIAL_CATEGORY, records).select_related("parent"))
 
     @staticmethod
     def resolve_price_lists(

@@ -76,6 +76,23 @@ class LocalCode(graphene.ObjectType):
         return str(root.business_unit.code)
 
 
+class MaterialCategory(graphene.ObjectType):
+    """A node of the group's material tree."""
+
+    code = graphene.String()
+    name = graphene.String(description="In the request's language, with fallback.")
+    parent = graphene.String(description="The parent category's code.")
+    permissions = permissions_field(access.MATERIAL_CATEGORY)
+
+    @staticmethod
+    def resolve_name(root: models.MaterialCategory, info: graphene.ResolveInfo) -> str:
+        return languages.translated(root, "name", text_chain(info))
+
+    @staticmethod
+    def resolve_parent(root: models.MaterialCategory, _info: graphene.ResolveInfo) -> str | None:
+        return root.parent.code if root.parent else None
+
+
 class Material(graphene.ObjectType):
     """A material under its group-wide code. Fields are null where the policy hides them."""
 
@@ -94,6 +111,7 @@ class Material(graphene.ObjectType):
             "Valid today for this business unit; null with a PRICE_NOT_FOUND error if none."
         ),
     )
+    category = graphene.Field(MaterialCategory)
     local_codes = graphene.List(
         graphene.NonNull(lambda: LocalCode),
         description="The business units' own codes for this material.",

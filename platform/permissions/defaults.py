@@ -155,6 +155,12 @@ SALES_POLICY = [
     *_every(BU_READERS, BU, (V,)),
 ]
 
+MATERIAL_CATEGORY = [
+    *_every((GROUP_ADMIN, STEWARD), G, (V, C, E, D), default="write"),
+    *_every((DIRECTOR, AUDITOR), G, (V,)),
+    *_every(BU_READERS, BU, (V,)),
+]
+
 LOCAL_CUSTOMER = [
     *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,)),
     *_every((BU_MANAGER, FRONT_SALES), BU, (V, C, E), default="write"),
@@ -201,6 +207,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "change_request": CHANGE_REQUEST,
     "local_customer": LOCAL_CUSTOMER,
     "sales_policy": SALES_POLICY,
+    "material_category": MATERIAL_CATEGORY,
     **ADMINISTRATION,
 }
 

@@ -93,15 +93,23 @@ MATERIAL_FIELDS = {
     "standard_cost": "standardCost { amount }",
     "price": "price { amount { amount currency } }",
     "local_codes": "localCodes { businessUnit code }",
+    "category": "category { code }",
 }
 
 PERMISSIONS = "permissions { objectType stage actions fields { name mode } }"
 
 
 def _material(world: Any, stage: str, code: str) -> Any:
-    from crm.masterdata.models import Material, PriceList, PriceListItem
+    from crm.masterdata.models import Material, MaterialCategory, PriceList, PriceListItem
 
+    category, _ = MaterialCategory.objects.get_or_create(
+        group_id=world.acme_id, code="MX-CAT", defaults={"name_en": "Matrix"}
+    )
+    MaterialCategory.objects.get_or_create(
+        group_id=world.acme_id, code="MX-CAT2", defaults={"name_en": "Matrix 2"}
+    )
     material = Material.objects.create(
+        category=category,
         group_id=world.acme_id,
         code=code,
         unit="PCS",
@@ -120,9 +128,9 @@ def _material(world: Any, stage: str, code: str) -> Any:
 
 UPDATE_MATERIAL = """
 mutation($id: ID!, $code: String, $unit: UnitOfMeasure, $names: [TranslationInput!],
-         $descriptions: [TranslationInput!], $cost: Decimal) {
+         $descriptions: [TranslationInput!], $cost: Decimal, $category: String) {
   materialUpdate(id: $id, code: $code, unit: $unit, names: $names, descriptions: $descriptions,
-                 standardCost: $cost) {
+                 standardCost: $cost, category: $category) {
     errors { field code message } material { id }
   }
 }
@@ -150,6 +158,7 @@ MATERIAL = Adapter(
         "unit": (UPDATE_MATERIAL, lambda i: {"id": i, "unit": "KILOGRAM"}),
         "standard_cost": (UPDATE_MATERIAL, lambda i: {"id": i, "cost": "99.5"}),
         "local_codes": (SET_LOCAL_CODE, lambda i: {"id": i}),
+        "category": (UPDATE_MATERIAL, lambda i: {"id": i, "category": "MX-CAT2"}),
     },
     make=_material,
     one=f"query($id: ID!) {{ material(id: $id) {{ id {' '.join(MATERIAL_FIELDS.values())} "

@@ -350,6 +350,7 @@ def test_front_sales_permissions_on_active_materials(world, graphql, settings):
         "status",
         "price",
         "local_codes",
+        "category",
     }
     assert set(fields.values()) <= {"HIDDEN", "READ"}
 

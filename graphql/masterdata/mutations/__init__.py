@@ -3,6 +3,7 @@
 import graphene
 
 from crm.graphql.masterdata.mutations.exchange_rates_import import ExchangeRatesImport
+from crm.graphql.masterdata.mutations.material_category_create import MaterialCategoryCreate
 from crm.graphql.masterdata.mutations.material_change_stage import MaterialChangeStage
 from crm.graphql.masterdata.mutations.material_create import MaterialCreate
 from crm.graphql.masterdata.mutations.material_delete import MaterialDelete
@@ -18,6 +19,7 @@ from crm.graphql.masterdata.mutations.sales_policy_set import SalesPolicySet
 
 class MasterdataMutations(graphene.ObjectType):
     material_create = MaterialCreate.Field()
+    material_category_create = MaterialCategoryCreate.Field()
     material_update = MaterialUpdate.Field()
     material_change_stage = MaterialChangeStage.Field()
     material_delete = MaterialDelete.Field()

@@ -29,6 +29,7 @@ class MaterialCreate(CrmMutation):
         names = graphene.List(graphene.NonNull(TranslationInput), required=True)
         descriptions = graphene.List(graphene.NonNull(TranslationInput))
         standard_cost = graphene.Decimal(description="In the group currency.")
+        category = graphene.String(description="A material category code.")
 
     material = graphene.Field(Material)
 
@@ -43,6 +44,7 @@ class MaterialCreate(CrmMutation):
         names: list[dict[str, str]],
         descriptions: list[dict[str, str]] | None = None,
         standard_cost: Decimal | None = None,
+        category: str | None = None,
     ) -> dict[str, Any]:
         material = services.material_create(
             access=access,
@@ -51,5 +53,6 @@ class MaterialCreate(CrmMutation):
             names=translations(names),
             descriptions=translations(descriptions),
             standard_cost=standard_cost,
+            category=category,
         )
         return {"material": material}

@@ -35,6 +35,7 @@ class MaterialUpdate(CrmMutation):
         names = graphene.List(graphene.NonNull(TranslationInput))
         descriptions = graphene.List(graphene.NonNull(TranslationInput))
         standard_cost = graphene.Decimal(description="In the group currency.")
+        category = graphene.String(description="A category code; null removes it.")
 
     material = graphene.Field(Material)
 
@@ -53,6 +54,8 @@ class MaterialUpdate(CrmMutation):
             changes["name"] = translations(arguments["names"])
         if "descriptions" in arguments:
             changes["description"] = translations(arguments["descriptions"])
+        if "category" in arguments:
+            changes["category"] = arguments["category"]
         if "standard_cost" in arguments:
             cost: Decimal | None = arguments["standard_cost"]
             changes["standard_cost"] = cost
