@@ -267,26 +267,8 @@ def install_default_policy(group: Group) -> PolicyVersion:
     missing = [object_type for object_type in DEFAULT_POLICY if object_type not in known]
     if not missing:
         return current
-    current.active = False
-    current.save(update_fields=["active"])
-    version = PolicyVersion.objects.create(
-        group=group,
-        number=current.number + 1,
-        active=True,
+    kept = list(PolicyRule.objects.filter(version=current))
+    return current.succeed(
+        [*kept, *_default_rules(current, roles, missing)],
         note=f"default rules for new object types: {', '.join(missing)}",
     )
-    kept = [
-        PolicyRule(
-            version=version,
-            object_type=rule.object_type,
-            role_id=rule.role_id,
-            stage=rule.stage,
-            scope=rule.scope,
-            actions=rule.actions,
-            default_field_mode=rule.default_field_mode,
-            field_modes=rule.field_modes,
-        )
-        for rule in PolicyRule.objects.filter(version=current)
-    ]
-    PolicyRule.objects.bulk_create([*kept, *_default_rules(version, roles, missing)])
-    return version

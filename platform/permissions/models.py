@@ -6,6 +6,8 @@ activates it in the same transaction, so the previous one stays for history and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
@@ -40,6 +42,37 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} v{self.number}"
+
+    def succeed(
+        self, rules: Iterable[PolicyRule], *, note: str, created_by_id: int | None = None
+    ) -> PolicyVersion:
+        """The next version, active instead of this one, holding copies of `rules`.
+
+        Call inside a transaction, with this (the active) version locked.
+        """
+        self.active = False
+        self.save(update_fields=["active"])
+        version = PolicyVersion.objects.create(
+            group_id=self.group_id,
+            number=self.number + 1,
+            active=True,
+            note=note[:500],
+            created_by_id=created_by_id,
+        )
+        PolicyRule.objects.bulk_create(
+            PolicyRule(
+                version=version,
+                object_type=rule.object_type,
+                role_id=rule.role_id,
+                stage=rule.stage,
+                scope=rule.scope,
+                actions=rule.actions,
+                default_field_mode=rule.default_field_mode,
+                field_modes=rule.field_modes,
+            )
+            for rule in rules
+        )
+        return version
 
 
 @shared_model(personal_data=False)

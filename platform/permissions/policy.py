@@ -115,28 +115,7 @@ def policy_update(*, access: Access, changes: Iterable[RuleChange], note: str) -
             )
         if not any(_can_edit_policy(rule) for rule in rules.values()):
             raise _invalid("no role could edit the policy any more")
-        current.active = False
-        current.save(update_fields=["active"])
-        version = PolicyVersion.objects.create(
-            group_id=group_id,
-            number=current.number + 1,
-            active=True,
-            note=note[:500],
-            created_by_id=access.principal.user_id,
-        )
-        PolicyRule.objects.bulk_create(
-            PolicyRule(
-                version=version,
-                object_type=r.object_type,
-                role_id=r.role_id,
-                stage=r.stage,
-                scope=r.scope,
-                actions=r.actions,
-                default_field_mode=r.default_field_mode,
-                field_modes=r.field_modes,
-            )
-            for r in rules.values()
-        )
+        version = current.succeed(rules.values(), note=note, created_by_id=access.principal.user_id)
     version = PolicyVersion.objects.prefetch_related("rules__role").get(pk=version.pk)
     access.audit(
         AuditEvent.POLICY_CHANGED,
