@@ -105,6 +105,16 @@ def category_create(
 # -- materials ----------------------------------------------------------------------------------
 
 
+def _locked_material(access: Access, material_id: int) -> Material:
+    """The caller's group's material, row-locked, if they may view it (else NOT_FOUND)."""
+    return lock_visible(
+        access,
+        MATERIAL,
+        Material.objects.filter(group_id=access.business_unit.group_id),
+        material_id,
+    )
+
+
 def material_create(
     *,
     access: Access,
@@ -139,12 +149,7 @@ def material_update(*, access: Access, material_id: int, changes: Mapping[str, A
     """`changes` maps governed fields (code, unit, name, description, standard_cost) to values;
     name and description are {language: text}."""
     with transaction.atomic():
-        material = lock_visible(
-            access,
-            MATERIAL,
-            Material.objects.filter(group_id=access.business_unit.group_id),
-            material_id,
-        )
+        material = _locked_material(access, material_id)
         access.require(Action.EDIT, material, changes.keys())
         for field, value in changes.items():
             if field in ("name", "description"):
@@ -171,12 +176,7 @@ def material_set_local_code(
 ) -> Material:
     """Map (or with no code, unmap) a BU's own code to a group material; unique in the BU."""
     with transaction.atomic():
-        material = lock_visible(
-            access,
-            MATERIAL,
-            Material.objects.filter(group_id=access.business_unit.group_id),
-            material_id,
-        )
+        material = _locked_material(access, material_id)
         access.require(Action.EDIT, material, ["local_codes"])
         unit = BusinessUnit.objects.filter(group_id=material.group_id, code=business_unit).first()
         if unit is None:
@@ -200,23 +200,13 @@ def material_set_local_code(
 
 def material_move(*, access: Access, material_id: int, action: str) -> Material:
     with transaction.atomic():
-        material = lock_visible(
-            access,
-            MATERIAL,
-            Material.objects.filter(group_id=access.business_unit.group_id),
-            material_id,
-        )
+        material = _locked_material(access, material_id)
         return move_stage(access, MATERIAL, material, action)
 
 
 def material_delete(*, access: Access, material_id: int) -> None:
     with transaction.atomic():
-        material = lock_visible(
-            access,
-            MATERIAL,
-            Material.objects.filter(group_id=access.business_unit.group_id),
-            material_id,
-        )
+        material = _locked_material(access, material_id)
         access.require(Action.DELETE, material)
         try:
             with transaction.atomic():
