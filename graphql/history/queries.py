@@ -39,50 +39,29 @@ class Tracked:
     related: bool = False
 
 
+def _governed(object_type: ObjectType, **columns: str) -> dict[str, str]:
+    """The type's governed fields, each its own column, plus columns named differently."""
+    return {**{name: name for name in object_type.field_names}, **columns}
+
+
 TRACKED = {
-    "material": Tracked(
-        MATERIAL,
-        Material,
-        "Material",
-        {f: f for f in ("code", "name", "description", "unit", "status", "standard_cost")},
-    ),
+    "material": Tracked(MATERIAL, Material, "Material", _governed(MATERIAL)),
     "price_list": Tracked(
         PRICE_LIST,
         PriceList,
         "PriceList",
-        {
-            **{f: f for f in ("code", "name", "currency", "status", "valid_from", "valid_to")},
-            "scope": "coverage",
-            "region": "coverage",
-            "business_unit": "coverage",
-            "material": "items",
-            "amount": "items",
-        },
+        # The coverage is three columns; items' rows show their material and amount.
+        _governed(
+            PRICE_LIST,
+            scope="coverage",
+            region="coverage",
+            business_unit="coverage",
+            material="items",
+            amount="items",
+        ),
         related=True,
     ),
-    "customer": Tracked(
-        CUSTOMER,
-        Customer,
-        "Customer",
-        {
-            f: f
-            for f in (
-                "code",
-                "legal_name",
-                "trade_name",
-                "country",
-                "tax_id",
-                "industry",
-                "size",
-                "classification",
-                "grade",
-                "parent",
-                "status",
-                "credit_limit",
-                "merged_into",
-            )
-        },
-    ),
+    "customer": Tracked(CUSTOMER, Customer, "Customer", _governed(CUSTOMER)),
 }
 HistoryObjectType = graphene.Enum(
     "HistoryObjectType",
