@@ -37,17 +37,19 @@ WITH_PERMISSIONS = QUERY.replace("status price", "status permissions { actions }
 WITH_HIDDEN = QUERY.replace("status price", "status standardCost { amount } price")
 
 
-def _prepare() -> None:
+def fresh_database(name: str, region: str) -> None:
+    """Start PostgreSQL, (re)create database `name`, set Django up on it as cell `region`,
+    and migrate the shared schema. Benchmarks run in their own database, dropped after."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.platform.settings")
-    os.environ["REGION"] = "eu"
-    os.environ["DATABASE_NAME"] = DATABASE
+    os.environ["REGION"] = region
+    os.environ["DATABASE_NAME"] = name
     os.environ["DATABASE_CONN_MAX_AGE"] = "600"
     from crm.infra import services
     from crm.infra.run import ensure_database
 
     services.postgres_up()
-    _drop(DATABASE)
-    ensure_database(DATABASE)
+    drop_database(name)
+    ensure_database(name)
 
     import django
 
@@ -55,12 +57,16 @@ def _prepare() -> None:
     from django.core.management import call_command
 
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+
+
+def _prepare() -> None:
+    fresh_database(DATABASE, "eu")
     from crm.tests.fixtures.world import build_world
 
     build_world()
 
 
-def _drop(name: str) -> None:
+def drop_database(name: str) -> None:
     import psycopg
 
     from crm.infra import endpoints
@@ -172,7 +178,7 @@ def main() -> int:
     from django.db import connections
 
     connections.close_all()
-    _drop(DATABASE)
+    drop_database(DATABASE)
     return 0 if sql_40 == sql_50 else 1
 
 

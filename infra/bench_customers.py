@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from crm.infra.bench import drop_database, fresh_database
+
 DATABASE = "crm_bench_cust"
 COUNT = int(os.environ.get("BENCH_CUSTOMERS", "1000000"))
 PROBES = 200
@@ -103,27 +105,6 @@ SECOND = [
 FORMS = ["GmbH", "AG", "KG", "SE", "GmbH & Co. KG", "Ltd.", "Inc.", "S.A.", "B.V.", "Co., Ltd."]
 
 
-def _prepare() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.platform.settings")
-    os.environ["REGION"] = "cn"
-    os.environ["DATABASE_NAME"] = DATABASE
-    os.environ["DATABASE_CONN_MAX_AGE"] = "600"
-    from crm.infra import services
-    from crm.infra.bench import _drop
-    from crm.infra.run import ensure_database
-
-    services.postgres_up()
-    _drop(DATABASE)
-    ensure_database(DATABASE)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
-
-
 def _load(group_id: int) -> float:
     """COUNT customers in one statement; returns the seconds it took."""
     from django.db import connection
@@ -178,7 +159,7 @@ def _report(label: str, samples: list[float]) -> float:
 
 
 def main() -> int:
-    _prepare()
+    fresh_database(DATABASE, "cn")
     from crm.graphql.customers.queries import filtered_customers
     from crm.masterdata.customers import duplicates, identity
     from crm.masterdata.customers.access import CUSTOMER
@@ -242,10 +223,8 @@ def main() -> int:
     print("  target: p95 <= 50 ms")
     from django.db import connections
 
-    from crm.infra.bench import _drop
-
     connections.close_all()
-    _drop(DATABASE)
+    drop_database(DATABASE)
     return 0 if worst <= 50 else 1
 
 
