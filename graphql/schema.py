@@ -18,6 +18,8 @@ from crm.graphql.masterdata.sales_policies import SalesPolicyQueries
 from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
 from crm.graphql.tenants.queries import TenancyQueries
+from crm.graphql.transfer.mutations import TransferMutations
+from crm.graphql.transfer.queries import TransferQueries
 
 
 class Query(
@@ -31,6 +33,7 @@ class Query(
     GovernanceQueries,
     PermissionQueries,
     AccountQueries,
+    TransferQueries,
     graphene.ObjectType,
 ):
     pass
@@ -42,6 +45,7 @@ class Mutation(
     GovernanceMutations,
     PermissionMutations,
     AccountMutations,
+    TransferMutations,
     graphene.ObjectType,
 ):
     pass

@@ -61,7 +61,7 @@ def set_translations(record: Any, field: str, texts: Mapping[str, str], *, limit
         )
 
 
-def _cost(value: Decimal | None) -> Decimal | None:
+def checked_cost(value: Decimal | None) -> Decimal | None:
     if value is not None and not valid_amount(value):
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field="standardCost", reason=AMOUNT_RULE)
     return value
@@ -134,7 +134,7 @@ def material_create(
         code=checked_code(code),
         unit=unit,
         status=MATERIAL.initial_stage,  # created as a draft: the stage its creation was judged at
-        standard_cost=_cost(standard_cost),
+        standard_cost=checked_cost(standard_cost),
         category=category_by_code(access.business_unit.group_id, category),
     )
     set_translations(material, "name", names, limit=NAME_LENGTH)
@@ -160,7 +160,7 @@ def material_update(*, access: Access, material_id: int, changes: Mapping[str, A
                 material.code = checked_code(value)
                 unique_code(MATERIAL, material, material.code)
             elif field == "standard_cost":
-                material.standard_cost = _cost(value)
+                material.standard_cost = checked_cost(value)
             elif field == "unit":
                 material.unit = value
             elif field == "category":

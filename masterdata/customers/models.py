@@ -119,6 +119,11 @@ class Customer(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """The normalized name and search text always follow the record, however it is saved."""
+        self.refresh_keys()
+        super().save(*args, **kwargs)
+
+    def refresh_keys(self) -> None:
+        """Recompute the normalized name and the search text (bulk writes call this)."""
         trade_names = [
             getattr(self, build_localized_fieldname("trade_name", language), "") or ""
             for language in settings.MODELTRANSLATION_LANGUAGES
@@ -127,4 +132,3 @@ class Customer(models.Model):
         self.search_text = identity.search_text(
             self.code, self.tax_id, self.legal_name, self.trade_name or "", *trade_names
         )
-        super().save(*args, **kwargs)

@@ -67,7 +67,8 @@ def _next_code(group_id: int) -> str:
             return code
 
 
-def _apply(access: Access, customer: Customer, field: str, value: Any) -> None:
+def apply_field(access: Access, customer: Customer, field: str, value: Any) -> None:
+    """Validate one WRITABLE field's value and set it on the record (not saved)."""
     if field == "code":
         code = str(value or "").strip()
         if not code or len(code) > CODE_LENGTH:
@@ -92,11 +93,11 @@ def _apply(access: Access, customer: Customer, field: str, value: Any) -> None:
     elif field == "industry":
         customer.industry = str(value or "").strip()[:60]
     elif field in _CHOICES:
-        setattr(customer, field, _CHOICES[field](str(getattr(value, "value", value))).value)
+        setattr(customer, field, _choice(field, _CHOICES[field], value))
     elif field == "parent":
         customer.parent = _parent(access, customer, value)
     elif field == "status":
-        status = CustomerStatus(str(getattr(value, "value", value)))
+        status = CustomerStatus(_choice("status", CustomerStatus, value))
         if status == CustomerStatus.MERGED:
             raise CrmError(ErrorCode.INVALID_ARGUMENT, field="status", reason="merge to merge")
         customer.status = status
@@ -110,6 +111,17 @@ def _apply(access: Access, customer: Customer, field: str, value: Any) -> None:
         customer.credit_limit = value
     else:
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field=field, reason="not writable")
+
+
+def _choice(field: str, choices: Any, value: Any) -> str:
+    """The choice's value; INVALID_ARGUMENT naming the choices (the API's enums check this
+    already, files and tasks do not)."""
+    text = str(getattr(value, "value", value)).strip().upper()
+    if text not in choices.values:
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT, field=field, reason=f"one of {', '.join(choices.values)}"
+        )
+    return text
 
 
 def _parent(access: Access, customer: Customer, parent_id: int | None) -> Customer | None:
@@ -166,7 +178,7 @@ def customer_create(
     customer = Customer(group_id=access.business_unit.group_id)
     for field in ("country", *[name for name in fields if name != "country"]):
         if fields.get(field) is not None:
-            _apply(access, customer, field, fields[field])
+            apply_field(access, customer, field, fields[field])
     customer.tax_id = identity.tax_id(customer.country, customer.tax_id)
     with transaction.atomic():
         if not customer.code:
@@ -196,7 +208,7 @@ def customer_update(
             )
         for field in ("country", *[name for name in changes if name != "country"]):
             if field in changes:
-                _apply(access, customer, field, changes[field])
+                apply_field(access, customer, field, changes[field])
         customer.tax_id = identity.tax_id(customer.country, customer.tax_id)
         _unique_code(customer)
         if {"legal_name", "country", "tax_id"} & set(changes):

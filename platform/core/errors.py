@@ -46,6 +46,8 @@ class ErrorCode(enum.StrEnum):
     PRICE_WINDOW_OVERLAP = "PRICE_WINDOW_OVERLAP"
     CHANGE_CONFLICT = "CHANGE_CONFLICT"
     ALREADY_DECIDED = "ALREADY_DECIDED"
+    INVALID_FILE = "INVALID_FILE"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -100,6 +102,10 @@ MESSAGES: dict[ErrorCode, Promise] = {
         "The record changed since the request was filed (%(fields)s); review and confirm."
     ),
     ErrorCode.ALREADY_DECIDED: _("The request was already %(status)s."),
+    ErrorCode.INVALID_FILE: _("The file cannot be imported: %(reason)s"),
+    ErrorCode.INTERNAL_ERROR: _(
+        "The job stopped on an unexpected error (%(reason)s); it was logged."
+    ),
     ErrorCode.DUPLICATE_SUSPECTED: _(
         "%(count)s existing customers look like this one; confirm to create it anyway."
     ),

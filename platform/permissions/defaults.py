@@ -167,6 +167,15 @@ LOCAL_CUSTOMER = [
     *_every((BACK_SUPPORT, LEGAL, FINANCE, DELIVERY, INTEGRATION), BU, (V,)),
 ]
 
+# Import and export jobs: what a job may touch is judged on the records, row by row; this only
+# says who may start one and see it.
+TRANSFER_JOB = [
+    *_every((GROUP_ADMIN, STEWARD), G, (V, C)),
+    RuleSpec(AUDITOR, G, (V,)),
+    *_every((DIRECTOR, BU_MANAGER, FINANCE), Scope.OWN, (V, C)),
+    RuleSpec(INTEGRATION, BU, (V, C)),
+]
+
 ADMINISTRATION = {
     "policy": [RuleSpec(GROUP_ADMIN, G, (V, E), default="write"), RuleSpec(AUDITOR, G, (V,))],
     "api_key": [RuleSpec(GROUP_ADMIN, G, (V, C, D), default="write"), RuleSpec(AUDITOR, G, (V,))],
@@ -208,6 +217,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "local_customer": LOCAL_CUSTOMER,
     "sales_policy": SALES_POLICY,
     "material_category": MATERIAL_CATEGORY,
+    "transfer_job": TRANSFER_JOB,
     **ADMINISTRATION,
 }
 

@@ -34,6 +34,7 @@ SHARED_APPS = [
     "crm.masterdata",
     "crm.masterdata.customers",
     "crm.masterdata.governance",
+    "crm.masterdata.transfer",
 ]
 TENANT_APPS = [
     "crm.tenants.pricebook",

@@ -1,10 +1,11 @@
-"""URLs of a cell: the GraphQL endpoint and a health check."""
+"""URLs of a cell: the GraphQL endpoint, file downloads and a health check."""
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from crm.graphql.core.view import CrmGraphQLView
+from crm.graphql.transfer.downloads import transfer_file
 
 
 def healthz(_request: HttpRequest) -> JsonResponse:
@@ -16,4 +17,5 @@ def healthz(_request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("graphql/", csrf_exempt(CrmGraphQLView.as_view())),
     path("healthz", healthz),
+    path("files/transfer-jobs/<int:job_id>/<str:name>", transfer_file),
 ]
