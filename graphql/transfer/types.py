@@ -13,10 +13,10 @@ from crm.masterdata.transfer import models
 from crm.masterdata.transfer.access import TRANSFER_JOB
 from crm.platform.core.errors import CrmError, ErrorCode
 
-TransferKind = graphene.Enum.from_enum(models.Kind)
-TransferDirection = graphene.Enum.from_enum(models.Direction)
-FileFormat = graphene.Enum.from_enum(models.FileFormat)
-JobStatus = graphene.Enum.from_enum(models.JobStatus)
+TransferKind = graphene.Enum.from_enum(models.Kind, name="TransferKind")
+TransferDirection = graphene.Enum.from_enum(models.Direction, name="TransferDirection")
+FileFormat = graphene.Enum.from_enum(models.FileFormat, name="FileFormat")
+JobStatus = graphene.Enum.from_enum(models.JobStatus, name="TransferJobStatus")
 ROW_ERRORS_LIMIT = 100
 
 

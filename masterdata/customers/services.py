@@ -117,6 +117,8 @@ def _choice(field: str, choices: Any, value: Any) -> str:
     """The choice's value; INVALID_ARGUMENT naming the choices (the API's enums check this
     already, files and tasks do not)."""
     text = str(getattr(value, "value", value)).strip().upper()
+    if text == "" and field == "size":
+        return text  # the one choice that may be left open
     if text not in choices.values:
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT, field=field, reason=f"one of {', '.join(choices.values)}"

@@ -18,7 +18,6 @@ import copy
 from collections import defaultdict
 from typing import ClassVar
 
-from django.db.models import Q
 from django.utils import timezone
 from modeltranslation.utils import build_localized_fieldname
 
@@ -133,8 +132,9 @@ class CustomerImporter(Importer):
                 apply_field(self.access, customer, column, value)
         self.column = "tax_id"
         customer.tax_id = identity.tax_id(customer.country, customer.tax_id)
-        customer.refresh_keys()
         changed = self.changed(customer, before, COMPARED)
+        if changed:  # the derived keys follow what changed (an unchanged row costs no more)
+            customer.refresh_keys()
         written = sorted({self._policy_field(name) for name in changed})
         if not is_new and written:
             self.access.require(Action.EDIT, customer, written)
@@ -174,15 +174,17 @@ class CustomerImporter(Importer):
             return {}
         by_tax: dict[tuple[str, str], list[str]] = defaultdict(list)
         by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
-        condition = Q(tax_id__in={c.tax_id for _l, c in checked if c.tax_id}) | Q(
-            normalized_name__in={c.normalized_name for _l, c in checked}
+        live = Customer.objects.filter(group_id=self.group_id).exclude(
+            status=CustomerStatus.MERGED
         )
-        others = (
-            Customer.objects.filter(group_id=self.group_id)
-            .filter(condition)
-            .exclude(status=CustomerStatus.MERGED)
-            .values_list("code", "country", "tax_id", "normalized_name")
+        # Two lookups, each on its own index (group, country, tax id) and (group, name).
+        same_tax = live.filter(
+            country__in={c.country for _l, c in checked},
+            tax_id__in={c.tax_id for _l, c in checked if c.tax_id},
         )
+        same_name = live.filter(normalized_name__in={c.normalized_name for _l, c in checked})
+        columns = ("code", "country", "tax_id", "normalized_name")
+        others = {*same_tax.values_list(*columns), *same_name.values_list(*columns)}
         for code, country, tax, name in others:
             if tax:
                 by_tax[(country, tax)].append(code)

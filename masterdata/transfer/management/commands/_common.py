@@ -34,7 +34,9 @@ def command_access(options: dict[str, Any], command: str) -> Access:
     else:
         unit = units.filter(kind=BusinessUnitKind.HEADQUARTERS).first()
     if unit is None:
-        raise CommandError("no such group or business unit")
+        raise CommandError(
+            "no such business unit (give --business-unit when the group has no headquarters)"
+        )
     user = User.objects.filter(username=options["user"], group_id=unit.group_id).first()
     if user is None:
         raise CommandError(f"no user {options['user']!r} in group {options['group']!r}")
