@@ -47,6 +47,7 @@ lock: install
 bench: install messages services
 	$(PY) -m crm.infra.bench
 	$(PY) -m crm.infra.bench_customers
+	$(PY) -m crm.infra.bench_import
 
 clean:
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache

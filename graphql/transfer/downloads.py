@@ -9,7 +9,6 @@ Jobs out of the caller's view answer 404 NOT_FOUND, exactly like jobs that do no
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext
 
 from crm.graphql.transfer.queries import visible_job
 from crm.masterdata.transfer.jobs import error_report, result_file
@@ -38,7 +37,7 @@ def transfer_file(request: HttpRequest, job_id: int, name: str) -> HttpResponse:
         if name in ("errors.csv", "errors.xlsx") and job.direction == Direction.IMPORT:
             file_format = FileFormat.XLSX if name.endswith(".xlsx") else FileFormat.CSV
             report = error_report(job, file_format)
-            return _attachment(report, file_format, f"{job.pk}-{gettext('errors')}.{name[7:]}")
+            return _attachment(report, file_format, f"job-{job.pk}-{name}")
         if name == job.file_name and job.direction == Direction.EXPORT:
             return _attachment(result_file(job), FileFormat(job.format), job.file_name)
         raise CrmError(ErrorCode.NOT_FOUND, field="name", object="file", id=name)

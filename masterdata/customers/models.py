@@ -102,6 +102,8 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(fields=["group", "country", "tax_id"], name="customer_tax_id"),
+            # Exact normalized names: the duplicate check of a file import, a chunk at a time.
+            models.Index(fields=["group", "normalized_name"], name="customer_exact_name"),
             GinIndex(
                 name="customer_name_trgm",
                 fields=["normalized_name"],

@@ -30,7 +30,8 @@ def test_import_command_imports_reports_refused_rows_and_exits_2(world, tmp_path
             stdout=out,
         )
     assert exited.value.code == 2
-    assert "1 created" in out.getvalue() and "1 refused" in out.getvalue()
+    assert "1 created" in out.getvalue()
+    assert "1 refused" in out.getvalue()
     assert Customer.objects.filter(code="CMD-1").exists()
     report = (tmp_path / "customers.errors.csv").read_text(encoding="utf-8-sig").splitlines()
     assert report[1].startswith("3,country,INVALID_ARGUMENT,")

@@ -43,7 +43,9 @@ def test_the_customer_export_has_the_import_columns_and_values(world):
     header = text[0].split(",")
     assert header[:3] == ["code", "legal_name", "country"]
     assert header[-1] == "merged_into"
-    rows = {line.split(",")[0]: dict(zip(header, line.split(","), strict=True)) for line in text[1:]}
+    rows = {
+        line.split(",")[0]: dict(zip(header, line.split(","), strict=True)) for line in text[1:]
+    }
     assert "EXP-3" not in rows  # filtered by country
     assert rows["EXP-1"]["credit_limit"] == "5000.2500"
     assert rows["EXP-1"]["trade_name_ja"] == "エクスポート"
@@ -57,9 +59,7 @@ def test_hidden_fields_are_empty_and_out_of_view_records_absent(world):
         group_id=world.acme_id, code="M-DRAFT", unit="PCS", name="Draft", status="DRAFT"
     )
     access = access_of("acme.de.manager", "de")
-    job = jobs.run(
-        jobs.start_export(access=access, kind="MATERIALS", file_format="XLSX"), access
-    )
+    job = jobs.run(jobs.start_export(access=access, kind="MATERIALS", file_format="XLSX"), access)
     rows = xlsx_rows(jobs.result_file(job))
     header = rows[0]
     by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}

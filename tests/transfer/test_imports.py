@@ -57,7 +57,9 @@ def test_customers_import_creates_records_with_history_naming_the_job(world):
 def test_the_same_file_twice_changes_nothing(world):
     run_import(CUSTOMERS, kind="CUSTOMERS")
     events = customer_events(["IMP-1", "IMP-2", "IMP-3"])
-    stamps = dict(Customer.objects.filter(code__startswith="IMP-").values_list("code", "updated_at"))
+    stamps = dict(
+        Customer.objects.filter(code__startswith="IMP-").values_list("code", "updated_at")
+    )
     again = run_import(CUSTOMERS, kind="CUSTOMERS")
     assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 3, 0)
     assert customer_events(["IMP-1", "IMP-2", "IMP-3"]) == events
@@ -112,9 +114,9 @@ def test_each_bad_row_is_refused_with_its_column_and_code_and_changes_nothing(wo
         10: ("legal_name", "DUPLICATE_SUSPECTED"),
         11: ("legal_name", "DUPLICATE_SUSPECTED"),
     }
-    assert set(
-        Customer.objects.filter(code__startswith="BAD-").values_list("code", flat=True)
-    ) == {"BAD-1"}
+    assert set(Customer.objects.filter(code__startswith="BAD-").values_list("code", flat=True)) == {
+        "BAD-1"
+    }
     assert Customer.objects.get(code="BAD-1").legal_name == "Valid Company GmbH"
     duplicate = RowError.objects.get(job=job, row=11)
     assert duplicate.params["candidate"] == "IMP-1"
@@ -123,9 +125,7 @@ def test_each_bad_row_is_refused_with_its_column_and_code_and_changes_nothing(wo
 def test_the_error_report_gives_the_reason_and_the_row_as_it_was(world):
     job = run_import(BAD_ROWS, kind="CUSTOMERS")
     report = jobs.error_report(job, "CSV").decode("utf-8-sig").splitlines()
-    assert report[0] == (
-        "error_line,error_column,error_code,error_message," + HEADER
-    )
+    assert report[0] == ("error_line,error_column,error_code,error_message," + HEADER)
     assert report[1].startswith("3,tax_id,INVALID_TAX_ID,")
     assert report[1].endswith(",BAD-2,Broken Tax GmbH,,DE,DE123,A,,")
     workbook = xlsx_rows(jobs.error_report(job, "XLSX"))
@@ -236,7 +236,11 @@ def test_materials_import_from_xlsx(world):
     assert (job.created, job.updated, job.failed) == (2, 1, 2)
     assert errors_of(job) == {4: ("unit", "INVALID_ARGUMENT"), 5: ("name_en", "INVALID_ARGUMENT")}
     bezel = Material.objects.get(group_id=world.acme_id, code="X-1")
-    assert (bezel.name_de, bezel.name_ja, bezel.standard_cost) == ("Rahmen", "ベゼル", Decimal("12.5"))
+    assert (bezel.name_de, bezel.name_ja, bezel.standard_cost) == (
+        "Rahmen",
+        "ベゼル",
+        Decimal("12.5"),
+    )
     assert bezel.status == "DRAFT"  # status is read past: new materials start as drafts
     assert Material.objects.get(group_id=world.acme_id, code="M-001").name_en == "Panel 1 (renamed)"
     again = run_import(xlsx_bytes(MATERIALS), kind="MATERIALS", name="materials.xlsx")

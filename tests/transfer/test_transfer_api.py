@@ -41,9 +41,7 @@ def upload(graphql: Any, content: bytes, *, name: str = "customers.csv", **ask: 
     response = graphql.client.post(
         "/graphql/",
         data={
-            "operations": json.dumps(
-                {"query": IMPORT, "variables": {"kind": kind, "file": None}}
-            ),
+            "operations": json.dumps({"query": IMPORT, "variables": {"kind": kind, "file": None}}),
             "map": json.dumps(ask.pop("map", {"0": ["variables.file"]})),
             "0": SimpleUploadedFile(name, content),
         },
@@ -55,7 +53,9 @@ def upload(graphql: Any, content: bytes, *, name: str = "customers.csv", **ask: 
     return json.loads(response.content)
 
 
-def test_an_upload_starts_a_queued_job_for_the_worker(world, graphql, django_capture_on_commit_callbacks):
+def test_an_upload_starts_a_queued_job_for_the_worker(
+    world, graphql, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as queued:
         body = upload(graphql, CUSTOMERS)
     payload = body["data"]["masterDataImport"]
@@ -93,9 +93,7 @@ def test_a_malformed_multipart_map_is_a_typed_error(world, graphql):
 def test_a_bu_salesperson_may_not_import(world, graphql, settings):
     settings.REGION = "eu"
     body = upload(graphql, CUSTOMERS, as_="acme.de.sales", bu="acme.de")
-    assert [e["code"] for e in body["data"]["masterDataImport"]["errors"]] == [
-        "PERMISSION_DENIED"
-    ]
+    assert [e["code"] for e in body["data"]["masterDataImport"]["errors"]] == ["PERMISSION_DENIED"]
     assert not TransferJob.objects.exists()
 
 
@@ -110,7 +108,11 @@ def test_a_job_shows_its_progress_and_refused_rows(world, graphql):
     assert (shown["status"], shown["totalRows"], shown["processedRows"]) == ("SUCCEEDED", 2, 2)
     assert (shown["created"], shown["failed"]) == (1, 1)
     (refused,) = shown["rowErrors"]
-    assert (refused["line"], refused["column"], refused["code"]) == (3, "country", "INVALID_ARGUMENT")
+    assert (refused["line"], refused["column"], refused["code"]) == (
+        3,
+        "country",
+        "INVALID_ARGUMENT",
+    )
     assert "QQ" in refused["message"]
 
 
@@ -148,7 +150,9 @@ def download(graphql: Any, url: str, *, as_: str = "acme.steward", bu: str = "ac
 
 
 def test_the_error_report_downloads_as_csv_or_xlsx_for_those_who_see_the_job(world, graphql):
-    job = run_import(csv_bytes("code,legal_name,country", "R-1,Fine AG,DE", "R-2,,DE"), kind="CUSTOMERS")
+    job = run_import(
+        csv_bytes("code,legal_name,country", "R-1,Fine AG,DE", "R-2,,DE"), kind="CUSTOMERS"
+    )
     url = f"/files/transfer-jobs/{job.pk}/errors.csv"
     response = download(graphql, url)
     assert response.status_code == 200
@@ -163,7 +167,9 @@ def test_the_error_report_downloads_as_csv_or_xlsx_for_those_who_see_the_job(wor
     assert anonymous.status_code == 401
 
 
-def test_an_export_is_started_with_a_filter_and_its_file_downloads(world, graphql, django_capture_on_commit_callbacks):
+def test_an_export_is_started_with_a_filter_and_its_file_downloads(
+    world, graphql, django_capture_on_commit_callbacks
+):
     run_import(CUSTOMERS, kind="CUSTOMERS")
     with django_capture_on_commit_callbacks() as queued:
         reply = graphql(
@@ -193,7 +199,10 @@ def _pk(global_id: str) -> str:
     [
         ({"kind": "PRICE_LISTS", "format": "CSV", "filter": {"country": "DE"}}, "INVALID_ARGUMENT"),
         ({"kind": "CUSTOMERS", "format": "CSV", "filter": {"country": "XX"}}, "INVALID_ARGUMENT"),
-        ({"kind": "MATERIALS", "format": "CSV", "filter": {"status": ["GONE"]}}, "INVALID_ARGUMENT"),
+        (
+            {"kind": "MATERIALS", "format": "CSV", "filter": {"status": ["GONE"]}},
+            "INVALID_ARGUMENT",
+        ),
     ],
 )
 def test_bad_export_filters_are_typed_errors_and_start_nothing(world, graphql, variables, code):

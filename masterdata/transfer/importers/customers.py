@@ -174,9 +174,7 @@ class CustomerImporter(Importer):
             return {}
         by_tax: dict[tuple[str, str], list[str]] = defaultdict(list)
         by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
-        live = Customer.objects.filter(group_id=self.group_id).exclude(
-            status=CustomerStatus.MERGED
-        )
+        live = Customer.objects.filter(group_id=self.group_id).exclude(status=CustomerStatus.MERGED)
         # Two lookups, each on its own index (group, country, tax id) and (group, name).
         same_tax = live.filter(
             country__in={c.country for _l, c in checked},
