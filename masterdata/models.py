@@ -48,8 +48,7 @@ def history() -> tuple[pghistory.RowEvent, ...]:
 
 
 @shared_model(personal_data=False)
-@pghistory.track(*history())
-class MaterialCategory(models.Model):
+class MaterialCategory(models.Model):  # history: translation.py
     """A node of the group's material tree (e.g. Displays > Automotive); names translated."""
 
     group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="+")
@@ -70,8 +69,7 @@ class MaterialCategory(models.Model):
 
 
 @shared_model(personal_data=False)
-@pghistory.track(*history())
-class Material(models.Model):
+class Material(models.Model):  # history: translation.py
     """One material under one group-wide code; name and description are translated."""
 
     group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="materials")
@@ -141,8 +139,7 @@ class PriceScope(models.TextChoices):
 
 
 @shared_model(personal_data=False)
-@pghistory.track(*history())
-class PriceList(models.Model):
+class PriceList(models.Model):  # history: translation.py
     """An HQ price list: one currency, one scope, one validity window."""
 
     group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="price_lists")

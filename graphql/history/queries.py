@@ -16,6 +16,7 @@ from pghistory.models import Events
 from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.ids import pk_of
 from crm.graphql.core.permissions import caller
+from crm.i18n.languages import SUPPORTED
 from crm.masterdata.access import MATERIAL, PRICE_LIST
 from crm.masterdata.customers.access import CUSTOMER
 from crm.masterdata.customers.models import Customer
@@ -40,8 +41,14 @@ class Tracked:
 
 
 def _governed(object_type: ObjectType, **columns: str) -> dict[str, str]:
-    """The type's governed fields, each its own column, plus columns named differently."""
-    return {**{name: name for name in object_type.field_names}, **columns}
+    """The type's governed fields, each its own column (and one per language, `name_de`, for
+    translated ones), plus columns named differently."""
+    languages = [code.replace("-", "_") for code in SUPPORTED]
+    return {
+        **{name: name for name in object_type.field_names},
+        **{f"{name}_{code}": name for name in object_type.field_names for code in languages},
+        **columns,
+    }
 
 
 TRACKED = {

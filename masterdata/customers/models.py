@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -50,12 +49,7 @@ class Grade(models.TextChoices):
 
 
 @shared_model(personal_data=False)
-@pghistory.track(
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    exclude=["normalized_name", "search_text", "updated_at"],
-)
-class Customer(models.Model):
+class Customer(models.Model):  # history: tracked in translation.py, with every language
     group = models.ForeignKey("tenants.Group", on_delete=models.PROTECT, related_name="customers")
     code = models.CharField(max_length=20, help_text=_("Group-wide customer code."))
     legal_name = models.CharField(max_length=300)

@@ -123,3 +123,60 @@ def test_bad_history_requests_are_typed_errors(world, graphql):
     assert graphql(
         HISTORY, {"type": "MATERIAL", "id": to_global_id("Material", rival.pk)}
     ).codes == ["NOT_FOUND"]
+
+
+RENAME = """
+mutation($id: ID!, $names: [TranslationInput!]) {
+  materialUpdate(id: $id, names: $names, reason: "German name fixed") { errors { code } } }
+"""
+
+
+def test_a_change_to_one_languages_name_is_recorded_with_that_language(world, graphql):
+    created = ok(graphql(CREATE, {"reason": "new hinge range"}, as_="acme.steward"))
+    material_id = created["material"]["id"]
+    ok(
+        graphql(
+            RENAME,
+            {"id": material_id, "names": [{"language": "de", "text": "Scharnier"}]},
+            as_="acme.steward",
+        )
+    )
+    ok(
+        graphql(
+            RENAME,
+            {"id": material_id, "names": [{"language": "de", "text": "Scharnier (Stahl)"}]},
+            as_="acme.steward",
+        )
+    )
+    reply = graphql(HISTORY, {"type": "MATERIAL", "id": material_id}, as_="acme.steward")
+    latest, first_rename, insert = reply.data["history"]
+    assert latest["changes"] == [
+        {"field": "name_de", "before": "Scharnier", "after": "Scharnier (Stahl)"}
+    ]
+    assert first_rename["changes"] == [{"field": "name_de", "before": None, "after": "Scharnier"}]
+    assert {"field": "name_en", "before": None, "after": "Hinge"} in insert["changes"]
+
+
+def test_a_customers_trade_name_in_one_language_has_history(world, graphql):
+    from crm.masterdata.customers.models import Customer
+    from crm.tests.transfer.helpers import csv_bytes, run_import
+
+    run_import(
+        csv_bytes("code,legal_name,country,trade_name_ja", "HIS-1,Hist AG,DE,"), kind="CUSTOMERS"
+    )
+    run_import(
+        csv_bytes("code,legal_name,country,trade_name_ja", "HIS-1,Hist AG,DE,ヒスト"),
+        kind="CUSTOMERS",
+    )
+    from graphql_relay import to_global_id
+
+    customer = Customer.objects.get(code="HIS-1")
+    reply = graphql(
+        HISTORY,
+        {"type": "CUSTOMER", "id": to_global_id("Customer", str(customer.pk))},
+        as_="acme.steward",
+    )
+    update = reply.data["history"][0]
+    assert update["action"] == "update"
+    assert update["changes"] == [{"field": "trade_name_ja", "before": None, "after": "ヒスト"}]
+    assert update["operation"] == "masterDataImport"
