@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -113,13 +114,18 @@ def apply_field(access: Access, customer: Customer, field: str, value: Any) -> N
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field=field, reason="not writable")
 
 
+@functools.cache
+def _values(choices: Any) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
 def _choice(field: str, choices: Any, value: Any) -> str:
     """The choice's value; INVALID_ARGUMENT naming the choices (the API's enums check this
     already, files and tasks do not)."""
     text = str(getattr(value, "value", value)).strip().upper()
     if text == "" and field == "size":
         return text  # the one choice that may be left open
-    if text not in choices.values:
+    if text not in _values(choices):
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT, field=field, reason=f"one of {', '.join(choices.values)}"
         )

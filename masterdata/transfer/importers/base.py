@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
+from django.db import connection, models
+
 from crm.i18n.languages import SUPPORTED
 from crm.masterdata.transfer.tables import Row
 from crm.platform.core.errors import CrmError, ErrorCode
@@ -111,3 +113,32 @@ class Importer:
     @staticmethod
     def changed(record: Any, before: dict[str, Any], attributes: Iterable[str]) -> list[str]:
         return [name for name in attributes if getattr(record, name) != before.get(name)]
+
+
+def copy_insert(model: type[models.Model], records: list[Any]) -> None:
+    """Insert new records of a group-scoped model with a unique (group, code), by PostgreSQL
+    COPY: the rows `bulk_create` would write, at a fraction of its per-row cost. Row triggers
+    (the history) fire as for INSERT; the ids are read back by code and set on the records."""
+    if not records:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        # Through Django's cursor first: django-pghistory prefixes this (non-SELECT) statement
+        # with the history context (who, why), set for the transaction, where the COPY's
+        # triggers read it.
+        cursor.execute("SET LOCAL application_name = 'crm import'")
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row([f.pre_save(record, True) for f in fields])
+        group_ids = {record.group_id for record in records}
+        cursor.execute(
+            f"SELECT code, id FROM {table} WHERE group_id = ANY(%s) AND code = ANY(%s)",  # noqa: S608
+            [list(group_ids), [record.code for record in records]],
+        )
+        ids = dict(cursor.fetchall())
+    for record in records:
+        record.pk = ids[record.code]
+        record._state.adding = False
+        record._state.db = connection.alias

@@ -28,6 +28,7 @@ from crm.masterdata.customers.services import apply_field
 from crm.masterdata.transfer.importers.base import (
     Importer,
     Outcome,
+    copy_insert,
     decimal_cell,
     language_columns,
 )
@@ -56,6 +57,7 @@ COMPARED = (
 
 
 class CustomerImporter(Importer):
+    blank: Customer | None = None
     object_type = CUSTOMER
     columns: ClassVar[dict[str, str]] = {
         **{name: name for name in PLAIN},
@@ -86,7 +88,7 @@ class CustomerImporter(Importer):
                         ErrorCode.ALREADY_EXISTS, field="code", object=CUSTOMER.name, value=code
                     )
                 # A copy: a row refused halfway leaves the record as it was.
-                customer = copy.copy(original) if original else Customer(group_id=self.group_id)
+                customer = copy.copy(original) if original else self._new()
                 written = self._fill(customer, cells, known, is_new=original is None)
                 if original is None:
                     self.access.require(Action.CREATE, CUSTOMER, written)
@@ -96,6 +98,13 @@ class CustomerImporter(Importer):
             except CrmError as error:
                 outcome.fail(line, self.column, error)
         self._save(pending, outcome)
+
+    def _new(self) -> Customer:
+        # A copy of one blank record: building each from scratch runs modeltranslation's
+        # per-field defaults (which consult the active language), the costliest step of a row.
+        if self.blank is None:
+            self.blank = Customer(group_id=self.group_id)
+        return copy.copy(self.blank)
 
     def _fill(
         self, customer: Customer, cells: dict[str, str], known: dict[str, Customer], *, is_new: bool
@@ -237,5 +246,5 @@ class CustomerImporter(Importer):
                 raise RuntimeError("customer parents form a cycle")
             for customer in ready:
                 customer.parent_id = customer.parent.pk if customer.parent else None
-            Customer.objects.bulk_create(ready, batch_size=500)
+            copy_insert(Customer, ready)
             waiting = [c for c in waiting if c.pk is None]

@@ -24,6 +24,7 @@ from crm.masterdata.services import (
 from crm.masterdata.transfer.importers.base import (
     Importer,
     Outcome,
+    copy_insert,
     decimal_cell,
     language_columns,
 )
@@ -108,7 +109,7 @@ class MaterialImporter(Importer):
                     outcome.unchanged += 1
             except CrmError as error:
                 outcome.fail(line, column, error)
-        Material.objects.bulk_create(new, batch_size=500)
+        copy_insert(Material, new)
         outcome.created += len(new)
         if updates:
             names = sorted({name for _m, changed in updates for name in changed})
