@@ -336,6 +336,7 @@ class RateType(models.TextChoices):
 
 
 @shared_model(personal_data=False)
+@pghistory.track(*history())
 class ExchangeRate(models.Model):
     """1 unit of `base` is worth `rate` units of `quote` on `date`, for one group and rate type."""
 

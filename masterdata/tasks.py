@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pghistory
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from crm.masterdata.fx_sources import configured_source
 from crm.platform.accounts.actors import Actor, access_for
 from crm.platform.celery_app import RETRYING, app
 from crm.platform.core.errors import CrmError
+from crm.platform.permissions.engine import history_context
 from crm.platform.permissions.vocabulary import Action
 from crm.tenants.models import BusinessUnit, Group
 from crm.tenants.pricebook.tasks import refresh_price_book_task
@@ -41,7 +43,9 @@ def import_fx_rates_task(*, actor: Actor, csv_text: str, source: str) -> dict[st
     try:
         access.require(Action.CREATE, EXCHANGE_RATE)
         group = access.business_unit.group
-        count = import_rates_csv(group=group, text=csv_text, source=source)
+        why = history_context(access, f"rates from {source}", "exchangeRatesImport")
+        with pghistory.context(**why):
+            count = import_rates_csv(group=group, text=csv_text, source=source)
     except CrmError as error:  # a typed refusal: nothing was written
         return _refusal(error)
     finally:
@@ -79,7 +83,8 @@ def fetch_fx_rates_task(*, day: str | None = None) -> dict[str, Any]:
             outcome[group.code] = {"skipped": f"no rates for {on.isoformat()}"}
             continue
         try:
-            with transaction.atomic():
+            why = {"operation": "fetchFxRates", "reason": f"{source.name} {on.isoformat()}"}
+            with transaction.atomic(), pghistory.context(**why):
                 count = import_rates_csv(group=group, text=text, source=source.name)
                 outcome[group.code] = {"rates": count, "repriced": reprice_after_commit(group)}
         except CrmError as error:

@@ -17,10 +17,10 @@ from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.ids import pk_of
 from crm.graphql.core.permissions import caller
 from crm.i18n.languages import SUPPORTED
-from crm.masterdata.access import MATERIAL, PRICE_LIST
+from crm.masterdata.access import EXCHANGE_RATE, MATERIAL, PRICE_LIST
 from crm.masterdata.customers.access import CUSTOMER
 from crm.masterdata.customers.models import Customer
-from crm.masterdata.models import Material, PriceList
+from crm.masterdata.models import ExchangeRate, Material, PriceList
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.registry import ObjectType
@@ -69,6 +69,7 @@ TRACKED = {
         related=True,
     ),
     "customer": Tracked(CUSTOMER, Customer, "Customer", _governed(CUSTOMER)),
+    "exchange_rate": Tracked(EXCHANGE_RATE, ExchangeRate, "ExchangeRate", _governed(EXCHANGE_RATE)),
 }
 HistoryObjectType = graphene.Enum(
     "HistoryObjectType",

@@ -180,3 +180,33 @@ def test_a_customers_trade_name_in_one_language_has_history(world, graphql):
     assert update["action"] == "update"
     assert update["changes"] == [{"field": "trade_name_ja", "before": None, "after": "ヒスト"}]
     assert update["operation"] == "masterDataImport"
+
+
+def test_a_replaced_exchange_rate_keeps_its_old_value_in_history(world, graphql):
+    """Rate files replace the rate of a day; the history keeps what it was and who changed it."""
+    import pghistory
+    from graphql_relay import to_global_id
+
+    from crm.masterdata import fx
+    from crm.masterdata.models import ExchangeRate
+    from crm.tenants.models import Group
+
+    acme = Group.objects.get(pk=world.acme_id)
+    with pghistory.context(operation="exchangeRatesImport", reason="first file"):
+        fx.import_rates_csv(
+            group=acme, text="date,base,quote,rate\n2001-05-02,CNY,USD,0.12\n", source="a"
+        )
+    with pghistory.context(operation="exchangeRatesImport", reason="corrected"):
+        fx.import_rates_csv(
+            group=acme, text="date,base,quote,rate\n2001-05-02,CNY,USD,0.125\n", source="a"
+        )
+    rate = ExchangeRate.objects.get(group=acme, quote="USD", date="2001-05-02")
+    reply = graphql(
+        HISTORY,
+        {"type": "EXCHANGE_RATE", "id": to_global_id("ExchangeRate", str(rate.pk))},
+        as_="acme.steward",
+    )
+    update, insert = reply.data["history"]
+    assert update["reason"] == "corrected"
+    assert update["changes"] == [{"field": "rate", "before": "0.12", "after": "0.125"}]
+    assert insert["action"] == "insert"
