@@ -142,6 +142,7 @@ class MaterialExporter(Exporter):
         return (
             self.access.visible(self.object_type, records)
             .select_related("category")
+            .prefetch_related("local_codes__business_unit")
             .order_by("code")
         )
 
@@ -154,6 +155,10 @@ class MaterialExporter(Exporter):
             **_translations(material, "description"),
             "category": material.category.code if material.category else "",
             "standard_cost": material.standard_cost,
+            "local_codes": "; ".join(
+                f"{entry.business_unit.code}={entry.code}"
+                for entry in sorted(material.local_codes.all(), key=lambda e: e.business_unit.code)
+            ),
             "status": material.status,
         }
 

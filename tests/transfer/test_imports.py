@@ -17,6 +17,7 @@ from crm.tests.transfer.helpers import (
     access_of,
     csv_bytes,
     errors_of,
+    run_export,
     run_import,
     xlsx_bytes,
     xlsx_rows,
@@ -320,3 +321,44 @@ def test_an_overlapping_live_price_is_refused_by_the_database(world):
     assert errors_of(job) == {2: ("material", "PRICE_WINDOW_OVERLAP")}
     assert job.created == 1  # M-NOPRICE has no group price to overlap
     assert list(live.items.values_list("material__code", flat=True)) == ["M-NOPRICE"]
+
+
+def test_materials_carry_each_business_units_own_codes(world):
+    from crm.masterdata.models import MaterialLocalCode
+
+    content = csv_bytes(
+        "code,unit,name_en,local_codes",
+        "LC-1,PCS,Bracket,de=DE-100; jp=JP-100",
+        "LC-2,PCS,Clamp,de=DE-100",  # DE-100 is LC-1's in the German BU: refused
+        "LC-3,PCS,Spring,xx=1",  # no such business unit
+        "LC-4,PCS,Screw,de",  # not business-unit=code
+        "LC-5,PCS,Washer,",
+    )
+    job = run_import(content, kind="MATERIALS")
+    assert errors_of(job) == {
+        3: ("local_codes", "ALREADY_EXISTS"),
+        4: ("local_codes", "NOT_FOUND"),
+        5: ("local_codes", "INVALID_ARGUMENT"),
+    }
+    assert not Material.objects.filter(code__in=["LC-2", "LC-3", "LC-4"]).exists()
+    mapping = dict(
+        MaterialLocalCode.objects.filter(material__code="LC-1").values_list(
+            "business_unit__code", "code"
+        )
+    )
+    assert mapping == {"de": "DE-100", "jp": "JP-100"}
+    again = run_import(content, kind="MATERIALS")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    moved = csv_bytes(
+        "code,unit,name_en,local_codes", "LC-1,PCS,Bracket,jp=JP-100", "LC-5,PCS,Washer,de=DE-100"
+    )
+    job = run_import(moved, kind="MATERIALS")  # the German code moves from LC-1 to LC-5
+    assert (job.updated, job.failed) == (2, 0)
+    assert dict(
+        MaterialLocalCode.objects.filter(material__code__in=["LC-1", "LC-5"]).values_list(
+            "code", "material__code"
+        )
+    ) == {"JP-100": "LC-1", "DE-100": "LC-5"}
+    exported = run_export("MATERIALS").decode("utf-8-sig")
+    assert "LC-1,PCS,Bracket" in exported
+    assert "jp=JP-100" in exported

@@ -1,20 +1,22 @@
 """Importing materials: rows matched by group code, validated as the API validates.
 
 Columns: code (required), unit, name_<language>, description_<language>, category (its code),
-standard_cost. `status` is exported and read past: a material's lifecycle moves by its own
-mutations, and a new material starts as a draft. An empty name cell leaves that language's
-name as it is; other empty cells clear the field.
+standard_cost, local_codes (each business unit's own code: `de=ABC-1; jp=XYZ-9`, unique in
+the BU; the cell gives the whole mapping, an empty cell removes it; a code moves to another
+material when the row that frees it comes first). `status` is exported and read past: a
+material's lifecycle moves by its own mutations, and a new material starts as a draft. An
+empty name cell leaves that language's name as it is; other empty cells clear the field.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from modeltranslation.utils import build_localized_fieldname
 
 from crm.masterdata.access import MATERIAL
-from crm.masterdata.models import Material, MaterialCategory, UnitOfMeasure
+from crm.masterdata.models import Material, MaterialCategory, MaterialLocalCode, UnitOfMeasure
 from crm.masterdata.services import (
     NAME_LENGTH,
     checked_code,
@@ -31,6 +33,7 @@ from crm.masterdata.transfer.importers.base import (
 from crm.masterdata.transfer.tables import Row
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.vocabulary import Action
+from crm.tenants.models import BusinessUnit
 
 NAMES = language_columns("name")
 DESCRIPTIONS = language_columns("description")
@@ -45,6 +48,64 @@ COMPARED = (
 )
 
 
+class LocalCodes:
+    """The BUs' own codes of a chunk's materials: as they are, as the file wants them, and who
+    holds each code (in the database, or claimed by an earlier row of the file)."""
+
+    def __init__(
+        self,
+        unit_ids: list[int],
+        material_ids: list[int],
+        codes: set[str],
+        claimed: dict[tuple[int, str], str],
+    ) -> None:
+        self.current: dict[int, dict[int, str]] = {}
+        for entry in MaterialLocalCode.objects.filter(material_id__in=material_ids):
+            self.current.setdefault(entry.material_id, {})[entry.business_unit_id] = entry.code
+        self.held = {
+            (unit_id, code): material
+            for unit_id, code, material in MaterialLocalCode.objects.filter(
+                business_unit_id__in=unit_ids, code__in=codes
+            ).values_list("business_unit_id", "code", "material__code")
+        }
+        self.claimed = claimed
+        self.released: set[tuple[int, str]] = set()  # held before, freed by an earlier row
+        self.wanted: dict[str, dict[int, str]] = {}  # material code → its whole mapping
+
+    def holder(self, unit_id: int, code: str) -> str | None:
+        """The code of the material holding `code` in the BU, if any (this file first)."""
+        key = (unit_id, code)
+        if key in self.claimed:
+            return self.claimed[key]
+        return None if key in self.released else self.held.get(key)
+
+    def accept(self, material: Material) -> None:
+        wanted = self.wanted.get(material.code)
+        if wanted is None:
+            return
+        for unit_id, code in self.current.get(material.pk or 0, {}).items():
+            if wanted.get(unit_id) != code:
+                self.released.add((unit_id, code))
+        for unit_id, code in wanted.items():
+            self.claimed[(unit_id, code)] = material.code
+
+    def refuse(self, material: str) -> None:
+        self.wanted.pop(material, None)
+
+    def save(self, materials: dict[str, Material]) -> None:
+        """Replace the mappings that changed: removals first, so that codes may move between
+        materials of one chunk."""
+        changed = {code: codes for code, codes in self.wanted.items() if code in materials}
+        MaterialLocalCode.objects.filter(
+            material_id__in=[materials[code].pk for code in changed]
+        ).delete()
+        MaterialLocalCode.objects.bulk_create(
+            MaterialLocalCode(material=materials[code], business_unit_id=unit_id, code=local)
+            for code, codes in changed.items()
+            for unit_id, local in codes.items()
+        )
+
+
 class MaterialImporter(Importer):
     object_type = MATERIAL
     columns: ClassVar[dict[str, str]] = {
@@ -54,9 +115,15 @@ class MaterialImporter(Importer):
         **dict.fromkeys(DESCRIPTIONS, "description"),
         "category": "category",
         "standard_cost": "standard_cost",
+        "local_codes": "local_codes",
     }
     required = ("code",)
     read_only = ("status",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.units: dict[str, int] | None = None  # the group's BUs, by code
+        self.claimed: dict[tuple[int, str], str] = {}  # (BU, local code) → material, this file
 
     def import_chunk(self, rows: list[Row], outcome: Outcome) -> None:
         records = Material.objects.filter(group_id=self.group_id)
@@ -72,8 +139,10 @@ class MaterialImporter(Importer):
         }
         new: list[Material] = []
         updates: list[tuple[Material, list[str]]] = []
+        mapped = self._mappings(rows, known)
         for line, cells in rows:
             column = "code"
+            code = ""
             try:
                 code = checked_code(self.first_use(cells, line))
                 original = known.get(code)
@@ -88,6 +157,13 @@ class MaterialImporter(Importer):
                         self._set(material, column, cells[column], categories)
                 column = "code"
                 changed = self.changed(material, before, COMPARED)
+                if "local_codes" in cells:
+                    column = "local_codes"
+                    wanted_codes = self._local_codes(cells["local_codes"], material, mapped)
+                    if wanted_codes != mapped.current.get(material.pk or 0, {}):
+                        changed.append("local_codes")
+                        mapped.wanted[code] = wanted_codes
+                    column = "code"
                 fields = sorted({self._policy_field(name) for name in changed})
                 if original is None:
                     column = "unit"
@@ -107,14 +183,60 @@ class MaterialImporter(Importer):
                     updates.append((material, changed))
                 else:
                     outcome.unchanged += 1
+                mapped.accept(material)
             except CrmError as error:
+                mapped.refuse(code)
                 outcome.fail(line, column, error)
         copy_insert(Material, new)
         outcome.created += len(new)
-        if updates:
-            names = sorted({name for _m, changed in updates for name in changed})
-            Material.objects.bulk_update([m for m, _c in updates], names, batch_size=500)
-            outcome.updated += len(updates)
+        fields = sorted({name for _m, changed in updates for name in changed} - {"local_codes"})
+        if fields:
+            written = [m for m, changed in updates if set(changed) - {"local_codes"}]
+            Material.objects.bulk_update(written, fields, batch_size=500)
+        outcome.updated += len(updates)
+        mapped.save({m.code: m for m in [*new, *(m for m, _c in updates)]})
+
+    def _mappings(self, rows: list[Row], known: dict[str, Material]) -> LocalCodes:
+        if self.units is None:
+            self.units = dict(
+                BusinessUnit.objects.filter(group_id=self.group_id).values_list("code", "pk")
+            )
+        codes = {
+            entry.partition("=")[2].strip()
+            for _line, cells in rows
+            for entry in cells.get("local_codes", "").split(";")
+        }
+        material_ids = [m.pk for m in known.values()]
+        return LocalCodes(list(self.units.values()), material_ids, codes, self.claimed)
+
+    def _local_codes(self, cell: str, material: Material, mapped: LocalCodes) -> dict[int, str]:
+        """The BU → code mapping a cell gives; refused if a code is another material's."""
+        assert self.units is not None
+        wanted: dict[int, str] = {}
+        for entry in filter(None, (part.strip() for part in cell.split(";"))):
+            unit, equals, code = (text.strip() for text in entry.partition("="))
+            if not equals or not code:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    field="local_codes",
+                    reason=f"{entry!r}: write business-unit=code, separated by ';'",
+                )
+            if unit not in self.units:
+                raise CrmError(
+                    ErrorCode.NOT_FOUND, field="local_codes", object="business unit", id=unit
+                )
+            if self.units[unit] in wanted:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT, field="local_codes", reason=f"{unit!r} twice"
+                )
+            wanted[self.units[unit]] = checked_code(code)
+        for unit_id, code in wanted.items():
+            holder = mapped.holder(unit_id, code)
+            if holder is not None and holder != material.code:
+                raise CrmError(
+                    ErrorCode.ALREADY_EXISTS, field="local_codes", object="local code", value=code
+                )
+        return wanted
 
     def _new(self, code: str) -> Material:
         # Created as a draft: the stage its creation is judged at.
@@ -129,8 +251,8 @@ class MaterialImporter(Importer):
 
     @staticmethod
     def _set(material: Material, column: str, value: str, categories: dict[str, int]) -> None:
-        if column == "code":
-            return
+        if column in ("code", "local_codes"):
+            return  # the key; local codes are written after the material (LocalCodes)
         if column == "unit":
             if value not in UnitOfMeasure.values:
                 raise CrmError(
