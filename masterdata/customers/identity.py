@@ -109,3 +109,35 @@ def normalized_name(name: str) -> str:
     text = _CJK_FORMS.sub(" ", text)
     text = _LEGAL_FORM_WORDS.sub(" ", text)
     return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+# Words of these lengths, without digits, also match with one character wrong, missing, extra
+# or two swapped; other words, codes and numbers only as they are.
+FUZZY_MIN_LENGTH = 4
+FUZZY_MAX_LENGTH = 40
+_DIGITS = frozenset("0123456789")
+
+
+def coded(word: str) -> bool:
+    """Whether a word is code-like (digits with letters, or more than four digits: customer
+    codes, tax ids), one of a kind: customer_search_terms leaves such words out, and pairs
+    starting with one. Mirrors the SQL test in migration 0007."""
+    digits = sum(c in _DIGITS for c in word)
+    return digits > 0 and (digits < len(word) or len(word) > 4)
+
+
+def fuzzy_keys(word: str) -> set[str]:
+    """The word and, for FUZZY_MIN_LENGTH to FUZZY_MAX_LENGTH characters without digits, each
+    spelling with one character left out. Two words match when their keys meet: "seimens" and
+    "siemens" share "simens". The SQL function customer_search_terms (migration 0007) indexes
+    every word (but `coded` ones) of a record's search text and normalized name under these
+    keys."""
+    keys = {word}
+    if FUZZY_MIN_LENGTH <= len(word) <= FUZZY_MAX_LENGTH and not any(c in _DIGITS for c in word):
+        keys.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+    return keys
+
+
+def tsquery_term(text: str) -> str:
+    """`text` as one quoted lexeme of a tsquery, taken as it is (no parser, no dictionary)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
@@ -46,6 +47,21 @@ class Grade(models.TextChoices):
     A = "A", _("A")
     B = "B", _("B")
     C = "C", _("C")
+
+
+# SQL functions of migration 0007 over a record's columns; queries use the same expressions.
+SEARCH_TERMS = Func(
+    F("search_text"),
+    F("normalized_name"),
+    function="customer_search_terms",
+    output_field=SearchVectorField(),
+)
+NAME_TRIGRAMS = Func(
+    F("country"),
+    F("normalized_name"),
+    function="customer_name_trigrams",
+    output_field=SearchVectorField(),
+)
 
 
 @shared_model(personal_data=False)
@@ -103,10 +119,26 @@ class Customer(models.Model):  # history: tracked in translation.py, with every 
                 fields=["normalized_name"],
                 opclasses=["gin_trgm_ops"],
             ),
+            # Searches read these GIN indexes with every request: a short list of pending
+            # entries (128 kB, not 4 MB), as each read scans it all.
             GinIndex(
                 name="customer_search_trgm",
                 fields=["search_text"],
                 opclasses=["gin_trgm_ops"],
+                gin_pending_list_limit=128,
+            ),
+            # Searches give no country: the exact tax id within the group.
+            models.Index(
+                fields=["group", "tax_id"], name="customer_tax_id_search", condition=~Q(tax_id="")
+            ),
+            # Words, pairs of words and one-letter-off spellings (identity.fuzzy_keys).
+            GinIndex(SEARCH_TERMS, name="customer_search_terms", gin_pending_list_limit=128),
+            # Trigrams by country and name length, for the duplicate check (duplicates.py).
+            GinIndex(
+                NAME_TRIGRAMS,
+                name="customer_name_trigrams",
+                condition=~Q(status=CustomerStatus.MERGED),
+                gin_pending_list_limit=128,
             ),
         ]
 

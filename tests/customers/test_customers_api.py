@@ -16,7 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
-from crm.masterdata.customers import identity
+from crm.graphql.customers import queries as customer_queries
+from crm.masterdata.customers import duplicates, identity
 from crm.masterdata.customers.models import Customer
 
 STEWARD = "acme.steward"
@@ -303,6 +304,75 @@ def test_candidates_are_ordered_by_score_then_code(world, graphql):
         (alike.code, "NAME", alike_score),
     ]
     assert far.code not in {d["customer"]["code"] for d in error["duplicates"]}
+
+
+def lookalikes_of_muster(world: Any) -> None:
+    records = []
+    for i, name in enumerate(
+        [
+            "Muster Maschinenbau",
+            "Muster Maschinenbau Nord",
+            "Muster Maschinenbau Süd",
+            "Muster Maschinenbauer",
+            "Muster Maschinebau",
+            "Mustr Maschinenbau",
+            "Muster Maschinenbau 1",
+            "Muster Maschinenbau 22",
+            "Muster Maschinenbau Berlin",
+            "Muster Anlagenbau",
+            "Muster Maschinenbau und Anlagen",
+            "Maschinenbau Muster",
+            "Muster Maschinenbau Ost",
+            "Muster Maschinenbau West",
+        ]
+    ):
+        records.append(make(world, f"K-M{i:02d}", name))
+    make(world, "K-AT", "Muster Maschinenbau", "AT")
+    make(world, "K-GONE", "Muster Maschinenbau", status="MERGED", merged_into=records[0])
+
+
+def scores_by_sql(world: Any, name: str) -> list[tuple[str, Decimal]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT code, round(similarity(normalized_name, %s)::numeric, 3) AS score "
+            "FROM customers_customer WHERE group_id = %s AND country = 'DE' "
+            "AND status <> 'MERGED' ORDER BY score DESC, code",
+            [name, world.acme_id],
+        )
+        return [(code, score) for code, score in cursor.fetchall() if score >= Decimal("0.6")]
+
+
+@pytest.mark.parametrize("candidates", [300, 2])
+def test_similar_names_are_the_best_ten_by_trigram_similarity(world, monkeypatch, candidates):
+    # With few candidates read at once, names are read a few lengths at a time, best first.
+    monkeypatch.setattr(duplicates, "CANDIDATES", candidates)
+    monkeypatch.setattr(duplicates, "LENGTHS_AT_ONCE", 2)
+    lookalikes_of_muster(world)
+    records = Customer.objects.filter(group_id=world.acme_id)
+
+    found = duplicates.candidates(
+        records, country="DE", normalized_name="muster maschinenbau", tax_id=""
+    )
+
+    expected = scores_by_sql(world, "muster maschinenbau")
+    assert len(expected) > 10
+    assert [(c.customer.code, c.score) for c in found] == expected[:10]
+    assert {c.reason for c in found} == {"NAME"}
+
+
+def test_a_long_name_is_compared_too(world):
+    name = "Internationale Gesellschaft für Maschinenbau und Anlagentechnik Nordrhein-Westfalen"
+    existing = make(world, "K-LONG", name + " Süd")
+    records = Customer.objects.filter(group_id=world.acme_id)
+    normalized = identity.normalized_name(name)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cardinality(show_trgm(%s))", [normalized])
+        assert cursor.fetchone()[0] > duplicates.MAX_TRIGRAMS
+
+    (found,) = duplicates.candidates(records, country="DE", normalized_name=normalized, tax_id="")
+
+    assert found.customer == existing
+    assert found.score == similarity(normalized, existing.normalized_name)
 
 
 def test_the_same_name_in_another_country_is_not_a_duplicate(world, graphql):
@@ -872,6 +942,99 @@ def test_sales_search_the_groups_customers_too(world, graphql, settings, catalog
     settings.REGION = "eu"
     assert search(graphql, "ボッシュ", bu="acme.de", as_=SALES) == ["K1001"]
     assert search(graphql, "DE 136695976", bu="acme.de", as_=SALES) == ["K1001"]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("Robert Bosch GmbH", ["K1001"]),  # three words or more: read by pairs of words
+        ("bosch gmbh bosch", ["K1001"]),  # across the legal and a trade name
+        ("Toyota Motor Corp", ["K1005"]),  # the last word in part
+        ("深圳华星光电技术", ["K1004"]),  # the Chinese name without its legal form
+        ("Bosch Robert", ["K1001"]),  # every word of the name, in another order
+        ("Contiental AG", ["K1002"]),  # a letter missing; the legal form left aside
+        ("Siemens Toyota", []),  # words of two companies
+        ("Robert Bosch Stuttgart", []),  # a word the name does not have
+        ("Bosch K1001", ["K1001"]),  # a code among the words: part of the text
+        ("k1001 de136695976 robert", ["K1001"]),  # across code and tax id: by trigrams
+    ],
+)
+def test_search_finds_parts_of_several_words_and_names_by_their_words(
+    world, graphql, catalogue, text, codes
+):
+    assert search(graphql, text, as_=STEWARD) == codes
+
+
+def test_search_finds_a_chinese_name_with_one_character_wrong(world, graphql, catalogue):
+    assert search(graphql, "深圳华星光电技朮", as_=STEWARD) == ["K1004"]
+
+
+def test_very_long_words_are_searched_too(world, graphql):
+    # Four bytes a character: the pair of these two words would be too long an index key.
+    make(world, "K5001", "𠀀" * 300, trade_name_en="𠀁" * 300)
+
+    assert search(graphql, "𠀀𠀀𠀀", as_=STEWARD) == ["K5001"]
+    assert search(graphql, "𠀀" * 99 + "𠀂", as_=STEWARD) == []  # too long for a typo
+
+
+def test_a_word_some_customer_has_is_not_read_as_a_misspelling(world, graphql):
+    make(world, "K4001", "Siemens AG")
+    make(world, "K4002", "Seimens Handel")
+
+    assert search(graphql, "Seimens", as_=STEWARD) == ["K4002"]
+    assert search(graphql, "Siemans", as_=STEWARD) == ["K4001"]  # no customer has "siemans"
+
+
+def test_a_record_found_in_several_ways_counts_once(world, graphql, catalogue):
+    # "Bosch" is part of K1001's names and one of its words.
+    reply = graphql(LIST + PUBLIC_FIELDS, {"first": 5, "filter": {"search": "Bosch"}}, as_=STEWARD)
+    assert listed(reply) == ["K1001"]
+    assert reply.data["customers"]["totalCount"] == 1
+
+
+PAGED = [
+    ("muster maschinenbau", 2000, 1000),
+    ("muster maschinenbau", 2000, 3),
+    ("maschinenbau", 2000, 1000),  # all records tested row by row
+    ("maschinenbau", 4, 1000),  # four records, then the indexes
+    ("maschinenbau", 4, 3),
+]
+SEARCH_PAGE = """
+query($first: Int, $after: String, $filter: CustomerFilter) {
+  customers(first: $first, after: $after, filter: $filter) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { code } }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("text", "walk", "cap"), PAGED)
+def test_search_results_are_paged_by_code(world, graphql, monkeypatch, text, walk, cap):
+    # With a small cap, each way of matching has "many" matches: read again up to a code. A
+    # search for one word tests the next `walk` records row by row first, then the indexes.
+    monkeypatch.setattr(customer_queries, "SEARCH_WALK", walk)
+    monkeypatch.setattr(customer_queries, "SEARCH_CAP", cap)
+    for n in (7, 3, 11, 0, 9, 5, 1, 10, 2, 8, 4, 6):
+        make(world, f"K2{n:03d}", f"Muster Maschinenbau {n}")
+    make(world, "K1500", "Maschinenbau Muster Nord")  # the words, not the text
+    make(world, "K3000", "Muster Handel")
+    make(world, "K3001", "Anlagenbau AG")
+    expected = [f"K2{n:03d}" for n in range(12)]
+    expected.insert(0, "K1500")
+
+    pages, after = [], None
+    while True:
+        variables = {"first": 5, "after": after, "filter": {"search": text}}
+        reply = graphql(SEARCH_PAGE, variables, as_=STEWARD)
+        assert reply.errors == [], reply.errors
+        result = reply.data["customers"]
+        assert result["totalCount"] == len(expected)
+        pages.append([edge["node"]["code"] for edge in result["edges"]])
+        if not result["pageInfo"]["hasNextPage"]:
+            break
+        after = result["pageInfo"]["endCursor"]
+
+    assert pages == [expected[0:5], expected[5:10], expected[10:]]
 
 
 # -- duplicate report ---------------------------------------------------------------------------

@@ -129,3 +129,33 @@ def test_a_name_is_normalized_for_comparison(name, normalized):
 
 def test_a_legal_form_inside_a_word_is_kept():
     assert identity.normalized_name("Agfa Incorporated Systems") == "agfa incorporated systems"
+
+
+# -- search keys --------------------------------------------------------------------------------
+
+
+def test_words_one_letter_apart_share_a_key():
+    def alike(a: str, b: str) -> bool:
+        return bool(identity.fuzzy_keys(a) & identity.fuzzy_keys(b))
+
+    assert alike("seimens", "siemens")  # two letters swapped
+    assert alike("contnental", "continental")  # one missing
+    assert alike("boschh", "bosch")  # one extra
+    assert alike("bosch", "bosck")  # one wrong
+    assert alike("深圳华星光电技朮", "深圳华星光电技术")
+    assert not alike("bosch", "busck")
+    assert not alike("siemens", "simmons")
+
+
+def test_short_words_codes_and_numbers_match_only_as_they_are():
+    assert identity.fuzzy_keys("abc") == {"abc"}
+    assert identity.fuzzy_keys("k1001") == {"k1001"}
+    assert identity.fuzzy_keys("2024") == {"2024"}
+    assert identity.fuzzy_keys("abcd") == {"abcd", "bcd", "acd", "abd", "abc"}
+    assert identity.fuzzy_keys("a" * 41) == {"a" * 41}
+
+
+def test_a_tsquery_term_is_quoted_as_it_is():
+    assert identity.tsquery_term("co ltd") == "'co ltd'"
+    assert identity.tsquery_term("it's") == "'it''s'"
+    assert identity.tsquery_term("a\\b") == "'a\\\\b'"
