@@ -66,6 +66,40 @@ def _prepare() -> None:
     build_world()
 
 
+def steward_access() -> Any:
+    """A group `bench` with its HQ in cell cn, the default policy, and the `Access` of its
+    master-data steward: who the master-data benchmarks act as."""
+    from crm.platform.accounts.authentication import user_principal
+    from crm.platform.accounts.models import Membership, Role, User
+    from crm.platform.permissions.defaults import install_default_policy
+    from crm.platform.permissions.engine import Access
+    from crm.platform.permissions.policy_data import load_policy
+    from crm.regions.models import Region
+    from crm.tenants.models import BusinessUnit, BusinessUnitKind, Group
+
+    region = Region.objects.create(code="cn", name="CN", jurisdiction="PIPL", api_endpoint="-")
+    group = Group.objects.create(
+        code="bench", name="Bench", currency="CNY", default_language="en", home_region=region
+    )
+    hq = BusinessUnit.objects.create(
+        group=group,
+        code="hq",
+        name="HQ",
+        kind=BusinessUnitKind.HEADQUARTERS,
+        region=region,
+        language="en",
+        currency="CNY",
+        time_zone="UTC",
+        schema_name="bu_bench_hq",
+    )
+    install_default_policy(group)
+    steward = User.objects.create_user(username="bench.steward", group=group)
+    Membership.objects.create(
+        group=group, user=steward, role=Role.objects.get(group=group, code="hq_steward")
+    )
+    return Access(user_principal(steward), hq, load_policy(group.pk))
+
+
 def drop_database(name: str) -> None:
     import psycopg
 

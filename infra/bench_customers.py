@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from crm.infra.bench import drop_database, fresh_database
+from crm.infra.bench import drop_database, fresh_database, steward_access
 
 DATABASE = "crm_bench_cust"
 COUNT = int(os.environ.get("BENCH_CUSTOMERS", "1000000"))
@@ -191,35 +191,9 @@ def main() -> int:
     from crm.masterdata.customers import duplicates, identity
     from crm.masterdata.customers.access import CUSTOMER
     from crm.masterdata.customers.models import Customer
-    from crm.platform.accounts.authentication import user_principal
-    from crm.platform.accounts.models import Membership, Role, User
-    from crm.platform.permissions.defaults import install_default_policy
-    from crm.platform.permissions.engine import Access
-    from crm.platform.permissions.policy_data import load_policy
-    from crm.regions.models import Region
-    from crm.tenants.models import BusinessUnit, BusinessUnitKind, Group
 
-    region = Region.objects.create(code="cn", name="CN", jurisdiction="PIPL", api_endpoint="-")
-    group = Group.objects.create(
-        code="bench", name="Bench", currency="CNY", default_language="en", home_region=region
-    )
-    hq = BusinessUnit.objects.create(
-        group=group,
-        code="hq",
-        name="HQ",
-        kind=BusinessUnitKind.HEADQUARTERS,
-        region=region,
-        language="en",
-        currency="CNY",
-        time_zone="UTC",
-        schema_name="bu_bench_hq",
-    )
-    install_default_policy(group)
-    steward = User.objects.create_user(username="bench.steward", group=group)
-    Membership.objects.create(
-        group=group, user=steward, role=Role.objects.get(group=group, code="hq_steward")
-    )
-    access = Access(user_principal(steward), hq, load_policy(group.pk))
+    access = steward_access()
+    group = access.business_unit.group
 
     seconds = _load(group.pk)
     print(f"{COUNT:,} golden customers loaded in {seconds:.1f} s")

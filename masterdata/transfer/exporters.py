@@ -8,6 +8,7 @@ Options narrow the records: `country` and `status` for customers, `status` for m
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -33,7 +34,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-class Exporter:
+class Exporter(ABC):
     importer: ClassVar[type[Importer]]
 
     def __init__(self, access: Access, options: dict[str, Any]) -> None:
@@ -59,12 +60,13 @@ class Exporter:
     def header(self) -> list[str]:
         return self.importer.export_header()
 
+    @abstractmethod
     def records(self) -> QuerySet[Any]:
-        raise NotImplementedError
+        """The records to export, options applied, under the policy's view."""
 
+    @abstractmethod
     def cells(self, record: Any) -> Iterator[dict[str, Any]]:
         """The record's row (or rows), by column."""
-        raise NotImplementedError
 
     def policy_field(self, column: str) -> str:
         return self.importer.columns.get(column, column)

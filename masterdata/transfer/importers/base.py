@@ -8,6 +8,7 @@ code, so importing the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -55,7 +56,7 @@ class Outcome:
         self.failures.append(RowFailure(line, column, error))
 
 
-class Importer:
+class Importer(ABC):
     object_type: ClassVar[ObjectType]
     # Column → the policy field it writes; `required` must be in the header.
     columns: ClassVar[dict[str, str]]
@@ -92,8 +93,9 @@ class Importer:
                 )
         return [name for name in names if name in self.columns]
 
+    @abstractmethod
     def import_chunk(self, rows: list[Row], outcome: Outcome) -> None:
-        raise NotImplementedError
+        """Create, update or refuse each row; refused rows go to `outcome`, unwritten."""
 
     def key_of(self, cells: dict[str, str]) -> str:
         """What identifies the row's record (its code, by default)."""
