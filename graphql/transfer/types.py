@@ -11,7 +11,6 @@ from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import permissions_field
 from crm.masterdata.transfer import models
 from crm.masterdata.transfer.access import TRANSFER_JOB
-from crm.platform.core.errors import CrmError, ErrorCode
 
 TransferKind = graphene.Enum.from_enum(models.Kind, name="TransferKind")
 TransferDirection = graphene.Enum.from_enum(models.Direction, name="TransferDirection")
@@ -33,10 +32,7 @@ class JobError(graphene.ObjectType):
 
 
 def row_error(record: models.RowError) -> RowError:
-    params = dict(record.params)
-    field = params.pop("field", "") or None
-    message = CrmError(ErrorCode(record.code), field=field, **params).message
-    return RowError(line=record.row, column=record.column, code=record.code, message=message)
+    return RowError(line=record.row, column=record.column, code=record.code, message=record.message)
 
 
 class TransferJob(graphene.ObjectType):

@@ -215,11 +215,9 @@ def error_report(job: TransferJob, file_format: FileFormat) -> bytes:
 
     def lines() -> Iterator[list[Any]]:
         for line, failure in failures.items():
-            params = dict(failure.params)
-            field = params.pop("field", "") or None
-            message = CrmError(ErrorCode(failure.code), field=field, **params).message
             cells = originals.get(line, {})
-            yield [line, failure.column, failure.code, message, *[cells.get(c, "") for c in header]]
+            row = [line, failure.column, failure.code, failure.message]
+            yield [*row, *[cells.get(c, "") for c in header]]
 
     content, _count = tables.write([*REPORT_COLUMNS, *header], lines(), file_format)
     return content

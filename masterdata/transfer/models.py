@@ -129,3 +129,12 @@ class RowError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} row {self.row}: {self.code}"
+
+    @property
+    def message(self) -> str:
+        """The refusal's message in the active language."""
+        from crm.platform.core.errors import CrmError, ErrorCode
+
+        params = dict(self.params)
+        field = params.pop("field", "") or None
+        return CrmError(ErrorCode(self.code), field=field, **params).message
