@@ -25,7 +25,10 @@ Grade = graphene.Enum.from_enum(models.Grade)
 
 
 class LocalCustomer(graphene.ObjectType):
-    """This business unit's own record of the customer."""
+    """This business unit's account: its own record of the customer."""
+
+    class Meta:
+        name = "Account"
 
     local_code = graphene.String()
     local_name = graphene.String()

@@ -176,6 +176,150 @@ TRANSFER_JOB = [
     RuleSpec(INTEGRATION, BU, (V, C)),
 ]
 
+# -- the BU's sales work (#5) -----------------------------------------------------------------
+OWN, TEAM = Scope.OWN, Scope.TEAM
+BU_PEOPLE = (BU_MANAGER, FRONT_SALES, BACK_SUPPORT, LEGAL, FINANCE, DELIVERY)
+EVERYONE = (GROUP_ADMIN, STEWARD, DIRECTOR, AUDITOR, *BU_PEOPLE)
+LEAD_PERSONAL = ("first_name", "last_name", "email", "phone", "message")
+CONTACT_PERSONAL = (
+    "first_name",
+    "last_name",
+    "first_name_latin",
+    "last_name_latin",
+    "email",
+    "phone",
+    "mobile",
+)
+
+
+def _hide(*names: str) -> dict[str, str]:
+    return dict.fromkeys(names, "hidden")
+
+
+# Status, owner and what the system records are changed by actions (qualify, assign...), not by
+# editing the field.
+LEAD_SYSTEM = dict.fromkeys(("status", "owner", "duplicates", "assignments", "overdue"), "read")
+LEAD = [
+    # HQ sees every BU's leads for the funnel, not the people behind them.
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,), fields=_hide(*LEAD_PERSONAL)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, ADV, RET, ASG, EXP), default="write", fields=LEAD_SYSTEM),
+    RuleSpec(FRONT_SALES, OWN, (V, C, E, ADV, RET), default="write", fields=LEAD_SYSTEM),
+    RuleSpec(BACK_SUPPORT, BU, (V,)),
+    # Web forms and integrators capture leads.
+    RuleSpec(INTEGRATION, BU, (V, C), default="write", fields=LEAD_SYSTEM),
+]
+
+CONTACT = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,), fields=_hide(*CONTACT_PERSONAL)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, D, ASG, EXP), default="write"),
+    *_every((FRONT_SALES, BACK_SUPPORT), BU, (V, C)),
+    *_every((FRONT_SALES, BACK_SUPPORT), OWN, (V, E, D), default="write"),
+    *_every((LEGAL, FINANCE, DELIVERY), BU, (V,)),
+    RuleSpec(INTEGRATION, BU, (V, C, E), default="write"),
+]
+
+ACTIVITY = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,), fields=_hide("body")),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, D, EXP), default="write"),
+    *_every((FRONT_SALES, BACK_SUPPORT, DELIVERY, LEGAL), BU, (V, C)),
+    *_every((FRONT_SALES, BACK_SUPPORT, DELIVERY, LEGAL), OWN, (V, E, D), default="write"),
+    RuleSpec(FINANCE, BU, (V,)),
+    RuleSpec(INTEGRATION, BU, (V, C), default="write"),
+]
+
+TASK = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, D, ADV, RET, ASG), default="write", fields=STATUS_READ),
+    *_every(
+        (FRONT_SALES, BACK_SUPPORT, LEGAL, FINANCE, DELIVERY),
+        OWN,
+        (V, C, E, ADV, RET),
+        default="write",
+        fields={**STATUS_READ, "owner": "read"},
+    ),
+    RuleSpec(INTEGRATION, BU, (V, C), default="write", fields=STATUS_READ),
+]
+
+DEAL_SYSTEM = dict.fromkeys(
+    (
+        "stage",
+        "status",
+        "owner",
+        "amount_bu",
+        "amount_group",
+        "score",
+        "probability",
+        "events",
+        "closed_on",
+        "close_reason",
+        "close_note",
+        "team",
+    ),
+    "read",
+)
+OPPORTUNITY = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
+    RuleSpec(
+        BU_MANAGER, BU, (V, C, E, ADV, RET, ASG, APP, EXP), default="write", fields=DEAL_SYSTEM
+    ),
+    # Salespeople work their own deals, and those whose account team they are on.
+    RuleSpec(FRONT_SALES, OWN, (V, C, E, ADV, RET), default="write", fields=DEAL_SYSTEM),
+    # Solution experts shape the offer on the deals they are on, and read the BU's others.
+    RuleSpec(
+        BACK_SUPPORT,
+        OWN,
+        (V, E),
+        fields={"products": "write", "scorecard": "write", "custom_fields": "write"},
+    ),
+    RuleSpec(BACK_SUPPORT, BU, (V,)),
+    RuleSpec(LEGAL, OWN, (V,)),
+    RuleSpec(LEGAL, BU, (V,), stage="negotiation"),
+    RuleSpec(FINANCE, BU, (V, EXP)),
+    RuleSpec(DELIVERY, OWN, (V,)),
+    RuleSpec(DELIVERY, BU, (V,), stage="won"),
+    RuleSpec(INTEGRATION, BU, (V, C, E), default="write", fields=DEAL_SYSTEM),
+]
+
+BU_CONFIGURATION = [
+    RuleSpec(GROUP_ADMIN, G, (V, C, E, D), default="write"),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, D), default="write"),
+    *_every((DIRECTOR, AUDITOR), G, (V,)),
+    *_every((FRONT_SALES, BACK_SUPPORT), BU, (V,)),
+]
+
+PIPELINE = [*BU_CONFIGURATION, *_every((LEGAL, FINANCE, DELIVERY, INTEGRATION), BU, (V,))]
+FIELD_DEFINITION = [*BU_CONFIGURATION, *_every((LEGAL, FINANCE, DELIVERY, INTEGRATION), BU, (V,))]
+
+# HQ (admin, sales director) defines the group's process; everyone reads it.
+SALES_SETUP = [
+    *_every((GROUP_ADMIN, DIRECTOR), G, (V, C, E, D), default="write"),
+    *_every((STEWARD, AUDITOR), G, (V,)),
+    *_every(BU_READERS, BU, (V,)),
+]
+
+CAMPAIGN = [
+    *BU_CONFIGURATION,
+    RuleSpec(FINANCE, BU, (V,)),
+    RuleSpec(INTEGRATION, BU, (V,)),
+]
+
+NOTIFICATION = [RuleSpec(role, OWN, (V, E), default="write") for role in EVERYONE]
+
+SALES_WORK: dict[str, list[RuleSpec]] = {
+    "lead": LEAD,
+    "contact": CONTACT,
+    "activity": ACTIVITY,
+    "task": TASK,
+    "opportunity": OPPORTUNITY,
+    "pipeline": PIPELINE,
+    "sales_setup": SALES_SETUP,
+    "campaign": CAMPAIGN,
+    "lead_routing": BU_CONFIGURATION,
+    "automation_rule": BU_CONFIGURATION,
+    "field_definition": FIELD_DEFINITION,
+    "notification": NOTIFICATION,
+}
+
 ADMINISTRATION = {
     "policy": [RuleSpec(GROUP_ADMIN, G, (V, E), default="write"), RuleSpec(AUDITOR, G, (V,))],
     "api_key": [RuleSpec(GROUP_ADMIN, G, (V, C, D), default="write"), RuleSpec(AUDITOR, G, (V,))],
@@ -218,6 +362,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "sales_policy": SALES_POLICY,
     "material_category": MATERIAL_CATEGORY,
     "transfer_job": TRANSFER_JOB,
+    **SALES_WORK,
     **ADMINISTRATION,
 }
 

@@ -124,11 +124,12 @@ class Access:
                 object_type.business_unit_holds(record, self.business_unit)
             )
         owner = object_type.owner_of(record)
-        if owner is None:
-            return False
+        people = object_type.members_of(record) if object_type.members_lookup else frozenset()
+        if owner is not None:
+            people = people | {owner}
         if scope == Scope.TEAM:
-            return owner in self.team_user_ids
-        return owner == self.principal.user_id
+            return not people.isdisjoint(self.team_user_ids)
+        return self.principal.user_id in people
 
     def _scope_filter(self, object_type: ObjectType, grant: Grant, scope: Scope) -> Q | None:
         if scope == Scope.GROUP:
@@ -142,10 +143,19 @@ class Access:
         if object_type.owner_field is None:
             return None
         if scope == Scope.TEAM:
-            return Q(**{f"{object_type.owner_field}_id__in": self.team_user_ids})
-        if self.principal.user_id is None:
+            users: Any = self.team_user_ids
+            lookup = "in"
+        elif self.principal.user_id is None:
             return None
-        return Q(**{f"{object_type.owner_field}_id": self.principal.user_id})
+        else:
+            users, lookup = self.principal.user_id, "exact"
+        reach = Q(**{f"{object_type.owner_field}_id__{lookup}": users})
+        if object_type.members_lookup:
+            members = object_type.model._default_manager.filter(
+                **{f"{object_type.members_lookup}__{lookup}": users}
+            ).values("pk")
+            reach |= Q(pk__in=members)
+        return reach
 
     # -- answers ----------------------------------------------------------------------------
 

@@ -33,6 +33,10 @@ def _always(_record: Any, _business_unit: BusinessUnit) -> bool:
     return True
 
 
+def _nobody(_record: Any) -> frozenset[int]:
+    return frozenset()
+
+
 @dataclass(frozen=True)
 class ObjectType:
     """A type of record the policy governs, e.g. `material`."""
@@ -48,6 +52,11 @@ class ObjectType:
     group_field: str | None = "group"
     # The owner's foreign key, for the own and team scopes; None: those scopes reach nothing.
     owner_field: str | None = None
+    # People who reach a record as its owner does (a deal's account team): the lookup (from
+    # `owner_field`'s model, e.g. "team__user") for querysets, and the user ids of one loaded
+    # record (prefetched for lists, so per-node checks stay free of SQL).
+    members_lookup: str | None = None
+    members_of: Callable[[Any], frozenset[int]] = _nobody
     # Records of the group that belong to (or apply to) one business unit.
     business_unit_filter: Callable[[BusinessUnit], Q] = _everything
     business_unit_holds: Callable[[Any, BusinessUnit], bool] = _always

@@ -35,10 +35,16 @@ SHARED_APPS = [
     "crm.masterdata.customers",
     "crm.masterdata.governance",
     "crm.masterdata.transfer",
+    "crm.masterdata.sales",
 ]
 TENANT_APPS = [
     "crm.tenants.pricebook",
     "crm.tenants.localcustomers",
+    "crm.tenants.leads",
+    "crm.tenants.contacts",
+    "crm.tenants.opportunities",
+    "crm.tenants.automation",
+    "crm.tenants.customfields",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
