@@ -48,6 +48,12 @@ class ErrorCode(enum.StrEnum):
     ALREADY_DECIDED = "ALREADY_DECIDED"
     INVALID_FILE = "INVALID_FILE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    REQUIRED_FIELD_MISSING = "REQUIRED_FIELD_MISSING"
+    STAGE_CONDITIONS_NOT_MET = "STAGE_CONDITIONS_NOT_MET"
+    INVALID_ASSIGNEE = "INVALID_ASSIGNEE"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    RECORD_DUPLICATE = "RECORD_DUPLICATE"
+    RECORD_CLOSED = "RECORD_CLOSED"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -106,6 +112,18 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ErrorCode.INTERNAL_ERROR: _(
         "The job stopped on an unexpected error (%(reason)s); it was logged."
     ),
+    ErrorCode.REQUIRED_FIELD_MISSING: _(
+        "“%(field)s” is required for a %(object)s in this business unit."
+    ),
+    ErrorCode.STAGE_CONDITIONS_NOT_MET: _(
+        "The %(object)s cannot enter stage “%(stage)s” yet; missing: %(missing)s."
+    ),
+    ErrorCode.INVALID_ASSIGNEE: _("This %(object)s cannot be given to user “%(user)s”: %(reason)s"),
+    ErrorCode.IDEMPOTENCY_CONFLICT: _(
+        "The idempotency key “%(key)s” was already used for a different %(object)s."
+    ),
+    ErrorCode.RECORD_DUPLICATE: _("A %(object)s with the same %(reason)s already exists: %(id)s."),
+    ErrorCode.RECORD_CLOSED: _("The %(object)s is %(status)s and can no longer be changed."),
     ErrorCode.DUPLICATE_SUSPECTED: _(
         "%(count)s existing customers look like this one; confirm to create it anyway."
     ),
