@@ -16,6 +16,7 @@ from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.core.money import currency as currency_of
 from crm.regions.models import Region
 from crm.tenants.models import BusinessUnit, BusinessUnitKind, Domain, Group
+from crm.tenants.setup import set_up_business_unit, set_up_group
 
 
 def ensure_template_schema(*, verbosity: int = 0) -> None:
@@ -52,11 +53,14 @@ def migrate_cell(*, verbosity: int = 1) -> list[str]:
             verbosity=verbosity,
         )
         done.append(business_unit.schema_name)
-    # A release may add governed types: give every group their default rules.
+    # A release may add governed types and defaults: give every group and BU theirs.
     from crm.platform.permissions.defaults import install_default_policy
 
     for group in Group.objects.all():
         install_default_policy(group)
+        set_up_group(group)
+    for business_unit in local_business_units():
+        set_up_business_unit(business_unit)
     return done
 
 
@@ -100,4 +104,7 @@ def provision_business_unit(
     if region.code == settings.REGION and not schema_exists(business_unit.schema_name):
         ensure_template_schema()
         business_unit.create_schema(check_if_exists=True, verbosity=0)
+    if region.code == settings.REGION:
+        set_up_group(group)
+        set_up_business_unit(business_unit)
     return business_unit
