@@ -9,3 +9,7 @@ class SalesConfigConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.masterdata.sales import access  # noqa: F401  (registers the policy's types)
+        from crm.masterdata.sales.defaults import install_sales_setup
+        from crm.tenants import setup
+
+        setup.on_new_group("salesconfig.defaults", install_sales_setup)

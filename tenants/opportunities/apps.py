@@ -8,4 +8,8 @@ class OpportunitiesConfig(AppConfig):
     label = "opportunities"
 
     def ready(self) -> None:
+        from crm.tenants import setup
         from crm.tenants.opportunities import access  # noqa: F401  (registers the policy's types)
+        from crm.tenants.opportunities.setup import install_default_pipeline
+
+        setup.on_new_business_unit("opportunities.default_pipeline", install_default_pipeline)

@@ -106,6 +106,12 @@ class Opportunity(models.Model):
     amount_bu = amount_field(null=True, blank=True)
     amount_group = amount_field(null=True, blank=True)
     fx_date = models.DateField(null=True, blank=True)
+    # The rates used (deal currency -> BU / group currency) and each rate's own date, which may
+    # be earlier than `fx_date` (the latest rate on or before it); null when no rate was found.
+    fx_rate_bu = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    fx_rate_bu_date = models.DateField(null=True, blank=True)
+    fx_rate_group = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
+    fx_rate_group_date = models.DateField(null=True, blank=True)
     expected_close = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     close_reason_id = models.BigIntegerField(null=True, blank=True)
