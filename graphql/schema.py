@@ -7,6 +7,8 @@ from crm.graphql.accounts.queries import AccountQueries
 from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
+from crm.graphql.customfields.mutations import CustomFieldMutations
+from crm.graphql.customfields.queries import CustomFieldQueries
 from crm.graphql.governance.mutations import GovernanceMutations
 from crm.graphql.governance.queries import GovernanceQueries
 from crm.graphql.history.queries import HistoryQueries
@@ -34,6 +36,7 @@ class Query(
     PermissionQueries,
     AccountQueries,
     TransferQueries,
+    CustomFieldQueries,
     graphene.ObjectType,
 ):
     pass
@@ -46,6 +49,7 @@ class Mutation(
     PermissionMutations,
     AccountMutations,
     TransferMutations,
+    CustomFieldMutations,
     graphene.ObjectType,
 ):
     pass

@@ -4,27 +4,45 @@ mutations of leads, accounts, contacts and opportunities.
     custom_fields = custom_fields_field("lead")            # on the GraphQL type
     custom_fields = graphene.List(graphene.NonNull(CustomFieldInput))   # on a mutation
     values = custom_values(arguments.get("custom_fields"))  # -> {code: value}, for clean_custom
-    queryset = filter_custom(queryset, "lead", filter.get("custom_fields"))   # in a list query
+    queryset = filter_custom(queryset, "lead", filter.get("custom_fields"), access=access)
+
+Reading `customFields` is governed by the record type's policy field `custom_fields` (the
+FieldPolicyMiddleware hides it: null and FIELD_FORBIDDEN). Filtering on custom fields needs
+that field readable in every record the caller can view: pass `access`, and `filter_custom`
+refuses otherwise with FIELD_FORBIDDEN (argument `customFields`).
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 import graphene
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from moneyed import Money as MoneyValue
 
 from crm.graphql.core.types import Money
 from crm.graphql.masterdata.types import text_chain
 from crm.i18n import languages
-from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.permissions.registry import REGISTRY
+from crm.tenants.customfields.filters import MAX_CUSTOM_FILTERS, custom_condition
 from crm.tenants.customfields.models import FieldDefinition, FieldKind
-from crm.tenants.customfields.services import definitions
+from crm.tenants.customfields.services import definitions, option_label
 
-MAX_CUSTOM_FILTERS = 5
+if TYPE_CHECKING:
+    from crm.platform.permissions.engine import Access
+
+__all__ = [
+    "MAX_CUSTOM_FILTERS",
+    "CustomFieldFilter",
+    "CustomFieldInput",
+    "CustomFieldKind",
+    "CustomFieldValue",
+    "custom_fields_field",
+    "custom_values",
+    "filter_custom",
+]
 
 CustomFieldKind = graphene.Enum.from_enum(FieldKind)
 
@@ -41,6 +59,10 @@ class CustomFieldValue(graphene.ObjectType):
     date = graphene.Date()
     choices = graphene.List(
         graphene.NonNull(graphene.String), description="CHOICE: one code; MULTI_CHOICE: several."
+    )
+    choice_labels = graphene.List(
+        graphene.NonNull(graphene.String),
+        description="The labels of `choices`, in the same order, in the request's language.",
     )
 
 
@@ -61,13 +83,16 @@ class CustomFieldInput(graphene.InputObjectType):
 
 
 class CustomFieldFilter(graphene.InputObjectType):
-    """Records whose custom field `code` equals `equals` (its stored text form: a choice code,
-    a number like "12.5", a date like "2026-05-01") or, for multi-choice, has every one of
-    `hasAll`."""
+    """Records whose custom field `code` equals `equals` (TEXT, CHOICE code, NUMBER like "12.5",
+    DATE like "2026-05-01"), or, for MULTI_CHOICE, has every one of `hasAll`, or, for a NUMBER
+    or DATE field marked filterable, lies within `min` and `max` (inclusive; either may be
+    omitted). Records without a value never match. Several conditions on one entry all hold."""
 
     code = graphene.String(required=True)
     equals = graphene.String()
     has_all = graphene.List(graphene.NonNull(graphene.String))
+    minimum = graphene.String(name="min", description="NUMBER or DATE, inclusive.")
+    maximum = graphene.String(name="max", description="NUMBER or DATE, inclusive.")
 
 
 def custom_values(entries: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -93,25 +118,34 @@ def custom_values(entries: list[dict[str, Any]] | None) -> dict[str, Any]:
     return values
 
 
-def _value(definition: FieldDefinition, stored: Any, chain: list[str]) -> CustomFieldValue:
+def _value(definition: FieldDefinition, stored: Any, chain: list[str]) -> CustomFieldValue | None:
+    """The typed value, or None for a stored value that does not fit its definition (never
+    written by `clean_custom`; skipped rather than failing the whole record)."""
     kind = definition.kind
     value = CustomFieldValue(
         code=definition.code,
         label=languages.translated(definition, "label", chain),
         kind=FieldKind(kind),
     )
-    if kind == FieldKind.TEXT:
-        value.text = stored
-    elif kind == FieldKind.NUMBER:
-        value.number = Decimal(stored)
-    elif kind == FieldKind.MONEY:
-        value.money = MoneyValue(Decimal(stored["amount"]), stored["currency"])
-    elif kind == FieldKind.DATE:
-        value.date = datetime.date.fromisoformat(stored)
-    elif kind == FieldKind.CHOICE:
-        value.choices = [stored]
-    else:
-        value.choices = list(stored)
+    try:
+        if kind == FieldKind.TEXT:
+            value.text = str(stored)
+        elif kind == FieldKind.NUMBER:
+            value.number = Decimal(str(stored))
+        elif kind == FieldKind.MONEY:
+            value.money = MoneyValue(Decimal(str(stored["amount"])), stored["currency"])
+        elif kind == FieldKind.DATE:
+            value.date = datetime.date.fromisoformat(str(stored))
+        else:
+            codes = [stored] if kind == FieldKind.CHOICE else list(stored)
+            options = {str(option.get("code")): option for option in definition.options or []}
+            value.choices = [str(code) for code in codes]
+            value.choice_labels = [
+                option_label(options[code], chain) if code in options else str(code)
+                for code in value.choices
+            ]
+    except (InvalidOperation, ValueError, TypeError, KeyError):
+        return None
     return value
 
 
@@ -127,11 +161,12 @@ def custom_fields_field(record_type: str) -> graphene.List:
         if known is None:
             known = cache[record_type] = definitions(record_type)
         chain = text_chain(info)
-        return [
+        values = [
             _value(definition, stored[code], chain)
             for code, definition in known.items()
             if code in stored
         ]
+        return [value for value in values if value is not None]
 
     return graphene.List(
         graphene.NonNull(CustomFieldValue),
@@ -141,36 +176,22 @@ def custom_fields_field(record_type: str) -> graphene.List:
 
 
 def filter_custom(
-    queryset: QuerySet[Any], record_type: str, filters: list[dict[str, Any]] | None
+    queryset: QuerySet[Any],
+    record_type: str,
+    filters: list[dict[str, Any]] | None,
+    *,
+    access: Access | None = None,
 ) -> QuerySet[Any]:
-    """`queryset` narrowed by custom-field filters: JSONB containment, served by the GIN index."""
+    """`queryset` narrowed by custom-field filters (all must hold): equality and hasAll by JSONB
+    containment (GIN index), min/max by the field's expression index (see
+    tenants/customfields/filters.py). INVALID_ARGUMENT for an unknown or inactive field, a
+    filter that does not fit the field's kind, or more than MAX_CUSTOM_FILTERS entries.
+
+    With `access` (pass it: the default None is for callers that checked themselves), the
+    record type's `custom_fields` must be readable in every record the caller may view, else
+    FIELD_FORBIDDEN (field `customFields`): a filter would otherwise reveal hidden values."""
     if not filters:
         return queryset
-    if len(filters) > MAX_CUSTOM_FILTERS:
-        raise CrmError(
-            ErrorCode.INVALID_ARGUMENT,
-            field="customFields",
-            reason=f"at most {MAX_CUSTOM_FILTERS} custom-field filters",
-        )
-    known = definitions(record_type)
-    condition = Q()
-    for entry in filters:
-        code = entry["code"]
-        definition = known.get(code)
-        if definition is None:
-            raise CrmError(
-                ErrorCode.INVALID_ARGUMENT,
-                field=f"customFields.{code}",
-                reason="no such custom field",
-            )
-        if entry.get("has_all") is not None:
-            condition &= Q(custom__contains={code: list(entry["has_all"])})
-        elif entry.get("equals") is not None:
-            if definition.kind == FieldKind.MONEY:
-                raise CrmError(
-                    ErrorCode.INVALID_ARGUMENT,
-                    field=f"customFields.{code}",
-                    reason="money fields are not filtered by equality",
-                )
-            condition &= Q(custom__contains={code: entry["equals"]})
-    return queryset.filter(condition)
+    if access is not None:
+        access.require_readable(REGISTRY[record_type], "custom_fields", argument="customFields")
+    return queryset.filter(custom_condition(record_type, filters))

@@ -17,7 +17,9 @@ FIELD_DEFINITION = register(
                 "record_type",
                 "code",
                 "label",
+                "labels",
                 "help_text",
+                "help_texts",
                 "kind",
                 "options",
                 "validation",
@@ -25,6 +27,7 @@ FIELD_DEFINITION = register(
                 "required_from_stage",
                 "position",
                 "active",
+                "filterable",
             )
         ),
         group_field=None,

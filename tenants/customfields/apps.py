@@ -9,3 +9,8 @@ class CustomFieldsConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.tenants.customfields import access  # noqa: F401  (registers the policy's types)
+        from crm.tenants.customfields.indexes import install_indexes
+        from crm.tenants.setup import on_new_business_unit
+
+        # Repairs range indexes a lost task message left missing or orphaned (idempotent).
+        on_new_business_unit("customfields.indexes", install_indexes)

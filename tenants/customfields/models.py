@@ -56,6 +56,9 @@ class FieldDefinition(models.Model):
     required_from_stage = models.CharField(max_length=40, blank=True, default="")
     position = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
+    # Range filters (min/max) on a number or date field use an expression index in the BU's
+    # schema, built when the definition is marked filterable and dropped when it no longer is.
+    filterable = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
