@@ -101,6 +101,8 @@ class Lead(models.Model):
     # Capture: how it came in; the idempotency key makes a resubmitted form one lead.
     channel = models.CharField(max_length=20, blank=True, default="", help_text="API, FORM, ...")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # A digest of what was submitted with the key: the same key with other content is refused.
+    capture_digest = models.CharField(max_length=64, blank=True, default="")
     # The suspected duplicates found at capture: [{"kind": "LEAD"|"CONTACT"|"CUSTOMER",
     # "id": ..., "reason": ...}]
     duplicates = models.JSONField(default=list, blank=True)

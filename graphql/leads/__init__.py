@@ -1,0 +1,1 @@
+"""The lead pool in GraphQL: leads, campaigns, lead sources, tag and assignment rules."""
