@@ -12,6 +12,8 @@ from crm.graphql.customfields.queries import CustomFieldQueries
 from crm.graphql.governance.mutations import GovernanceMutations
 from crm.graphql.governance.queries import GovernanceQueries
 from crm.graphql.history.queries import HistoryQueries
+from crm.graphql.leads.mutations import LeadMutations
+from crm.graphql.leads.queries import LeadQueries
 from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.pricing import PricingQueries
 from crm.graphql.masterdata.queries import MasterdataQueries
@@ -37,6 +39,7 @@ class Query(
     AccountQueries,
     TransferQueries,
     CustomFieldQueries,
+    LeadQueries,
     graphene.ObjectType,
 ):
     pass
@@ -50,6 +53,7 @@ class Mutation(
     AccountMutations,
     TransferMutations,
     CustomFieldMutations,
+    LeadMutations,
     graphene.ObjectType,
 ):
     pass
