@@ -4,6 +4,8 @@ import graphene
 
 from crm.graphql.accounts.mutations import AccountMutations
 from crm.graphql.accounts.queries import AccountQueries
+from crm.graphql.automation.mutations import AutomationMutations
+from crm.graphql.automation.queries import AutomationQueries
 from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
@@ -38,6 +40,7 @@ class Query(
     PermissionQueries,
     AccountQueries,
     TransferQueries,
+    AutomationQueries,
     CustomFieldQueries,
     LeadQueries,
     graphene.ObjectType,
@@ -52,6 +55,7 @@ class Mutation(
     PermissionMutations,
     AccountMutations,
     TransferMutations,
+    AutomationMutations,
     CustomFieldMutations,
     LeadMutations,
     graphene.ObjectType,

@@ -305,6 +305,12 @@ CAMPAIGN = [
 
 NOTIFICATION = [RuleSpec(role, OWN, (V, E), default="write") for role in EVERYONE]
 
+# Integrators report e-mails opened and links clicked; the BU's managers may too.
+EXTERNAL_EVENT = [
+    RuleSpec(INTEGRATION, BU, (V, C), default="write"),
+    RuleSpec(BU_MANAGER, BU, (V, C), default="write"),
+]
+
 SALES_WORK: dict[str, list[RuleSpec]] = {
     "lead": LEAD,
     "contact": CONTACT,
@@ -318,6 +324,7 @@ SALES_WORK: dict[str, list[RuleSpec]] = {
     "automation_rule": BU_CONFIGURATION,
     "field_definition": FIELD_DEFINITION,
     "notification": NOTIFICATION,
+    "external_event": EXTERNAL_EVENT,
 }
 
 ADMINISTRATION = {

@@ -24,6 +24,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.masterdata.fetch_fx_rates",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Time-based automation rules (e.g. a new lead not contacted for 24 hours), every 5 minutes.
+    "automation-time-rules": {
+        "task": "crm.tenants.automation.scan_time_rules",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 FX_RATE_SOURCE = env.str("FX_RATE_SOURCE", default="")
 FX_RATE_SOURCE_OPTIONS = env.json("FX_RATE_SOURCE_OPTIONS", default={})

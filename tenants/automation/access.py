@@ -46,3 +46,25 @@ NOTIFICATION = register(
         owner_field="recipient",
     )
 )
+
+# Integrators (and the BU's managers) report events about records: an e-mail opened, a link
+# clicked. Recording one runs the BU's EXTERNAL rules.
+EXTERNAL_EVENT = register(
+    ObjectType(
+        name="external_event",
+        model=models.ExternalEvent,
+        graphql_type="ExternalEvent",
+        fields=tuple(
+            GovernedField(name)
+            for name in (
+                "kind",
+                "record_type",
+                "record_id",
+                "external_id",
+                "details",
+                "occurred_at",
+            )
+        ),
+        group_field=None,
+    )
+)

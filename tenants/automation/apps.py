@@ -8,4 +8,8 @@ class AutomationConfig(AppConfig):
     label = "automation"
 
     def ready(self) -> None:
-        from crm.tenants.automation import access  # noqa: F401  (registers the policy's types)
+        from crm.tenants import setup
+        from crm.tenants.automation import access, tasks  # noqa: F401  (policy types, tasks)
+        from crm.tenants.automation.defaults import install_default_rules
+
+        setup.on_new_business_unit("automation.default_rules", install_default_rules)

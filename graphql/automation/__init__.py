@@ -1,0 +1,1 @@
+"""Automation rules, notifications and external events in GraphQL."""
