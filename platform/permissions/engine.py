@@ -243,6 +243,10 @@ class Access:
                 continue
             if rule.stage and object_type.stage_field:
                 scope &= Q(**{object_type.stage_field: rule.stage})
+            if not scope:
+                # No condition: every record. (An empty Q would vanish from an OR: `Q() | x`
+                # is `x`, which would narrow "the whole BU or my own" to "my own".)
+                return queryset
             condition = scope if condition is None else condition | scope
         if condition is None:
             return queryset.none()
