@@ -21,8 +21,12 @@ from crm.graphql.masterdata.pricing import PricingQueries
 from crm.graphql.masterdata.queries import MasterdataQueries
 from crm.graphql.masterdata.rates import ExchangeRateQueries
 from crm.graphql.masterdata.sales_policies import SalesPolicyQueries
+from crm.graphql.opportunities.mutations import OpportunityMutations
+from crm.graphql.opportunities.queries import OpportunityQueries
 from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
+from crm.graphql.salessetup.mutations import SalesSetupMutations
+from crm.graphql.salessetup.queries import SalesSetupQueries
 from crm.graphql.tenants.queries import TenancyQueries
 from crm.graphql.transfer.mutations import TransferMutations
 from crm.graphql.transfer.queries import TransferQueries
@@ -43,6 +47,8 @@ class Query(
     AutomationQueries,
     CustomFieldQueries,
     LeadQueries,
+    OpportunityQueries,
+    SalesSetupQueries,
     graphene.ObjectType,
 ):
     pass
@@ -58,6 +64,8 @@ class Mutation(
     AutomationMutations,
     CustomFieldMutations,
     LeadMutations,
+    OpportunityMutations,
+    SalesSetupMutations,
     graphene.ObjectType,
 ):
     pass

@@ -257,15 +257,23 @@ class ConversionInfo:
         return self.bu_rate is not None and self.group_rate is not None
 
 
+def _plain(value: Decimal | None) -> Decimal | None:
+    """`value` without trailing zeros, never in exponent notation."""
+    if value is None:
+        return None
+    normalized = value.normalize()
+    return normalized.quantize(Decimal(1)) if normalized.as_tuple().exponent > 0 else normalized
+
+
 def conversion_of(access: Access, deal: Opportunity) -> ConversionInfo:
     business_unit = access.business_unit
     return ConversionInfo(
         date=deal.fx_date,
         bu_currency=business_unit.currency,
-        bu_rate=deal.fx_rate_bu,
+        bu_rate=_plain(deal.fx_rate_bu),
         bu_rate_date=deal.fx_rate_bu_date,
         group_currency=business_unit.group.currency,
-        group_rate=deal.fx_rate_group,
+        group_rate=_plain(deal.fx_rate_group),
         group_rate_date=deal.fx_rate_group_date,
     )
 
@@ -400,8 +408,9 @@ def create_opportunity(
     user_id = owner_id if owner_id is not None else access.principal.user_id
     if user_id is None:
         raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field="owner", object=OBJECT)
-    if access.principal.user_id is not None and user_id != access.principal.user_id:
-        access.require(Action.ASSIGN, OPPORTUNITY)
+    someone_else = access.principal.user_id is not None and user_id != access.principal.user_id
+    if someone_else and not access.can(Action.ASSIGN, OPPORTUNITY):
+        raise access.denied(Action.ASSIGN, OPPORTUNITY, "", field="owner")
     owner = bu_user(access, user_id, field="owner")
     deal_currency = known_currency(currency or access.business_unit.currency).code
     with transaction.atomic():
@@ -495,8 +504,8 @@ def update_opportunity(
         # The currency is part of the amount for the policy.
         governed = ["amount" if key == "currency" else key for key in fields]
         access.require(Action.EDIT, deal, governed)
-        if owner_id is not UNSET:
-            access.require(Action.ASSIGN, deal)
+        if owner_id is not UNSET and not access.can(Action.ASSIGN, deal):
+            raise access.denied(Action.ASSIGN, OPPORTUNITY, str(deal.pk), field="owner")
         before = {
             "name": deal.name,
             "account": deal.account_id,
@@ -651,7 +660,7 @@ def _check_entry(deal: Opportunity, entering: Sequence[Stage], stages: Sequence[
                 stage=stage.code,
                 missing=", ".join(missing),
             )
-            error.payload = {"stage": stage.code, "missing": missing}
+            error.payload = {"blocked_stage": stage.code, "missing": missing}
             raise error
 
 
