@@ -12,11 +12,11 @@ from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import permissions_field
 from crm.graphql.core.types import Money
 from crm.graphql.masterdata.types import text_chain
+from crm.graphql.relationships.types import Account
 from crm.i18n import languages
 from crm.masterdata.customers import models
 from crm.masterdata.customers.access import CUSTOMER
 from crm.masterdata.customers.duplicates import Candidate
-from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
 
 CustomerStatus = graphene.Enum.from_enum(models.CustomerStatus)
 CompanySize = graphene.Enum.from_enum(models.CompanySize)
@@ -24,19 +24,8 @@ Classification = graphene.Enum.from_enum(models.Classification)
 Grade = graphene.Enum.from_enum(models.Grade)
 
 
-class LocalCustomer(graphene.ObjectType):
-    """This business unit's account: its own record of the customer."""
-
-    class Meta:
-        name = "Account"
-
-    local_code = graphene.String()
-    local_name = graphene.String()
-    payment_terms = graphene.String()
-    former_codes = graphene.List(
-        graphene.NonNull(graphene.String), description="Local codes of records merged into it."
-    )
-    permissions = permissions_field(LOCAL_CUSTOMER)
+# This business unit's account (GraphQL type `Account`), with its 360° view.
+LocalCustomer = Account
 
 
 class Customer(graphene.ObjectType):

@@ -1,0 +1,28 @@
+"""taskCancel: an open task is withdrawn (the policy's RETREAT on it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from crm.graphql.core.ids import pk_of
+from crm.graphql.core.mutations import CrmMutation
+from crm.graphql.relationships.types import Task
+from crm.platform.core.errors import ErrorCode
+from crm.platform.permissions.engine import Access
+from crm.tenants.contacts.services import cancel_task
+
+
+class TaskCancel(CrmMutation):
+    class Meta:
+        error_codes = (ErrorCode.NOT_FOUND, ErrorCode.MALFORMED_ID, ErrorCode.RECORD_CLOSED)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    task = graphene.Field(Task)
+
+    @classmethod
+    def perform(cls, info: graphene.ResolveInfo, access: Access, *, id: str) -> dict[str, Any]:
+        return {"task": cancel_task(access, task_id=pk_of("Task", id))}

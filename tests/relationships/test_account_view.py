@@ -1,0 +1,99 @@
+"""The account's 360° view in one query: master data, contacts, activities, deals, tasks; its
+SQL cost does not grow with the account's size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm.tests.relationships.helpers import (
+    bu_account,
+    bu_activity,
+    bu_contact,
+    bu_deals,
+    bu_task,
+    gid,
+    golden,
+)
+
+VIEW = """
+query($id: ID!) { account(id: $id) {
+  id localCode localName classification lastFollowUpAt notes
+  salesOwner { username }
+  customer { code legalName country taxId industry grade creditLimit { amount currency } }
+  contacts(first: 50) { id lastName email buyingRole owner { username } customFields { code } }
+  activities(first: 50) { id kind subject body owner { username } contact { id } }
+  openOpportunities(first: 50) { id name stageCode status amount { amount currency }
+                                 expectedClose owner { username } }
+  closedOpportunities(first: 50) { id name status closedOn }
+  tasks(first: 50) { id title dueAt owner { username } }
+  customFields { code }
+  permissions { actions }
+} }
+"""
+
+
+def build(world: Any, code: str, size: int) -> Any:
+    customer = golden(world.acme_id, code, f"Kunde {code} GmbH", tax_id="", industry="Retail")
+    account = bu_account("acme.de", customer, owner="acme.de.sales", local_name=f"Kunde {code}")
+    for number in range(size):
+        person = bu_contact(
+            "acme.de",
+            account,
+            last_name=f"Person {number:02d}",
+            owner="acme.de.sales",
+            email=f"p{number}@kunde.de",
+        )
+        bu_activity("acme.de", account=account, contact=person, owner="acme.de.manager")
+        bu_task("acme.de", owner="acme.de.sales", account=account, title=f"Task {number}")
+    bu_deals("acme.de", account, owner="acme.de.sales", open_count=size, closed_count=size)
+    return account
+
+
+def view(graphql: Any, account: Any, as_: str = "acme.de.manager") -> tuple[Any, int]:
+    with CaptureQueriesContext(connection) as queries:
+        reply = graphql(VIEW, {"id": gid("Account", account)}, bu="acme.de", as_=as_)
+    return reply, len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("as_", ["acme.de.manager", "acme.de.sales"])
+def test_the_360_view_costs_the_same_few_statements_for_1_or_40_of_everything(
+    world, graphql, settings, as_
+):
+    settings.REGION = "eu"
+    small, large = build(world, "V-1", 1), build(world, "V-40", 40)
+    graphql("{ __typename }", bu="acme.de", as_=as_)  # signs in: the token's first use
+    reply, small_count = view(graphql, small, as_)
+    assert reply.errors == [] or as_ == "acme.de.sales", reply.errors
+    reply, large_count = view(graphql, large, as_)
+    data = reply.data["account"]
+    assert len(data["contacts"]) == 40
+    assert len(data["activities"]) == 40
+    assert len(data["openOpportunities"]) == 40
+    assert len(data["closedOpportunities"]) == 40
+    assert len(data["tasks"]) == 40
+    assert small_count == large_count, (small_count, large_count)
+    assert large_count <= 15, large_count
+
+
+def test_the_360_view_content(world, graphql, settings):
+    settings.REGION = "eu"
+    account = build(world, "V-2", 2)
+    reply, _count = view(graphql, account)
+    assert reply.errors == [], reply.errors
+    data = reply.data["account"]
+    assert data["localCode"] == "L-V-2"
+    assert data["salesOwner"] == {"username": "acme.de.sales"}
+    assert data["customer"]["code"] == "V-2"
+    assert data["customer"]["legalName"] == "Kunde V-2 GmbH"
+    assert data["customer"]["industry"] == "Retail"
+    assert [c["lastName"] for c in data["contacts"]] == ["Person 00", "Person 01"]
+    assert data["contacts"][0]["owner"] == {"username": "acme.de.sales"}
+    assert [a["owner"]["username"] for a in data["activities"]] == ["acme.de.manager"] * 2
+    assert data["openOpportunities"][0]["amount"] == {"amount": "1000.00", "currency": "EUR"}
+    assert data["openOpportunities"][0]["stageCode"] == "qualification"
+    assert [d["status"] for d in data["closedOpportunities"]] == ["WON", "WON"]
+    assert [t["title"] for t in data["tasks"]] == ["Task 0", "Task 1"]
