@@ -25,6 +25,8 @@ from crm.graphql.opportunities.mutations import OpportunityMutations
 from crm.graphql.opportunities.queries import OpportunityQueries
 from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
+from crm.graphql.relationships.mutations import RelationshipMutations
+from crm.graphql.relationships.queries import RelationshipQueries
 from crm.graphql.salessetup.mutations import SalesSetupMutations
 from crm.graphql.salessetup.queries import SalesSetupQueries
 from crm.graphql.tenants.queries import TenancyQueries
@@ -49,6 +51,7 @@ class Query(
     LeadQueries,
     OpportunityQueries,
     SalesSetupQueries,
+    RelationshipQueries,
     graphene.ObjectType,
 ):
     pass
@@ -66,6 +69,7 @@ class Mutation(
     LeadMutations,
     OpportunityMutations,
     SalesSetupMutations,
+    RelationshipMutations,
     graphene.ObjectType,
 ):
     pass

@@ -163,7 +163,9 @@ MATERIAL_CATEGORY = [
 
 LOCAL_CUSTOMER = [
     *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,)),
-    *_every((BU_MANAGER, FRONT_SALES), BU, (V, C, E), default="write"),
+    # Managers give accounts to their owners (accountAssign); the owner is changed only so.
+    RuleSpec(BU_MANAGER, BU, (V, C, E, ASG), default="write", fields={"sales_owner": "read"}),
+    RuleSpec(FRONT_SALES, BU, (V, C, E), default="write", fields={"sales_owner": "read"}),
     *_every((BACK_SUPPORT, LEGAL, FINANCE, DELIVERY, INTEGRATION), BU, (V,)),
 ]
 

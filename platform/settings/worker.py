@@ -24,6 +24,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.masterdata.fetch_fx_rates",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Task reminders whose time has passed (each sent once; see tenants/contacts/tasks.py).
+    "send-task-reminders": {
+        "task": "crm.tenants.contacts.send_task_reminders",
+        "schedule": 60.0,
+    },
     # Time-based automation rules (e.g. a new lead not contacted for 24 hours), every 5 minutes.
     "automation-time-rules": {
         "task": "crm.tenants.automation.scan_time_rules",
