@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import graphene
@@ -14,7 +15,7 @@ from crm.graphql.masterdata.types import text_chain
 from crm.i18n import languages
 from crm.tenants.customfields import models
 from crm.tenants.customfields.access import FIELD_DEFINITION
-from crm.tenants.customfields.services import option_label
+from crm.tenants.customfields.services import canonical_number, option_label
 
 CustomRecordType = graphene.Enum(
     "CustomRecordType",
@@ -149,8 +150,8 @@ class FieldDefinition(graphene.ObjectType):
         return CustomFieldValidation(
             max_length=root.max_length,
             pattern=root.pattern or None,
-            minimum=root.minimum,
-            maximum=root.maximum,
+            minimum=None if root.minimum is None else Decimal(canonical_number(root.minimum)),
+            maximum=None if root.maximum is None else Decimal(canonical_number(root.maximum)),
             min_date=root.min_date,
             max_date=root.max_date,
             currency=root.currency or None,

@@ -134,15 +134,16 @@ def checked_options(kind: str, options: Iterable[Mapping[str, Any]] | None) -> l
 
 
 def _nested_repeat(pattern: Any, inside: bool = False) -> bool:
-    """Whether a regular expression repeats something that repeats (`(a+)+`, `(a|aa)*`-like
-    shapes with inner quantifiers), or refers back to a group: the shapes that backtrack
-    catastrophically."""
+    """Whether a regular expression repeats something of variable length itself (`(a+)+`,
+    `([a-z]+)*@`, `(a?){2,}`), or refers back to a group: the shapes that backtrack
+    catastrophically. Fixed counts inside (`(ab{3})+`) are fine."""
     for op, av in pattern:
         name = str(op)
         if name in ("GROUPREF", "GROUPREF_EXISTS"):
             return True
-        repeats = name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[1] > 1
-        if repeats and inside:
+        repeat = name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+        repeats = repeat and av[1] > 1
+        if repeat and inside and av[1] != av[0]:  # a variable count inside a repetition
             return True
         for child in _children(av):
             if _nested_repeat(child, inside or repeats):

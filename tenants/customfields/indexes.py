@@ -103,7 +103,14 @@ def existing(record_type: str) -> dict[str, bool]:
 
 def _execute(sql: str) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        if connection.in_atomic_block:
+            # As Django's schema editor does: rows written earlier in this transaction may
+            # have deferred constraint checks pending, which PostgreSQL refuses DDL under.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(sql)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            cursor.execute(sql)
 
 
 def _drop(name: str, concurrently: bool) -> None:

@@ -33,9 +33,7 @@ def access_for(username: str, bu: str = "de") -> Access:
     from crm.platform.permissions.policy_data import load_policy
     from crm.tenants.models import BusinessUnit
 
-    business_unit = BusinessUnit.objects.select_related("group").get(
-        group__code="acme", code=bu
-    )
+    business_unit = BusinessUnit.objects.select_related("group").get(group__code="acme", code=bu)
     user = User.objects.get(username=username)
     return Access(user_principal(user), business_unit, load_policy(business_unit.group_id))
 
