@@ -38,6 +38,12 @@ class BatchLoader(Generic[K, V]):
             if key not in self._cache:
                 self._pending[key] = None
 
+    def prime(self, values: Mapping[K, V]) -> None:
+        """Cache values already read with something else (e.g. joined into another statement)."""
+        for key, value in values.items():
+            self._cache.setdefault(key, value)
+            self._pending.pop(key, None)
+
     def load(self, key: K) -> V:
         if key not in self._cache:
             self._pending[key] = None

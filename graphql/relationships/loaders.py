@@ -18,7 +18,7 @@ from typing import Any
 
 import graphene
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Case, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import JSONObject, RowNumber
 from graphql.utilities import value_from_ast
@@ -68,6 +68,9 @@ def _by_account(records: Iterable[Any], ids: Iterable[int]) -> dict[int, list[An
     return found
 
 
+DEALS = ("openOpportunities", "closedOpportunities")
+
+
 def fetch(access: Access, name: str, first: int, ids: list[int]) -> dict[int, list[Any]]:
     """The first `first` records of list `name` of each account in `ids` the caller may see."""
     if name == "contacts":
@@ -88,10 +91,14 @@ def fetch(access: Access, name: str, first: int, ids: list[int]) -> dict[int, li
         )
         order = [F("due_at").asc(), F("id").asc()]
         return _by_account(_ranked(tasks, [F("account_id")], order, first), ids)
-    # Open deals by expected close (soonest first), closed ones by close date (latest first):
-    # both in one statement, and the account team with them (the policy's own scope needs it).
-    wanted = Q(status=StageKind.OPEN) if name == "openOpportunities" else ~Q(status=StageKind.OPEN)
-    deals = access.visible(OPPORTUNITY, Opportunity.objects.filter(account_id__in=ids))
+    # Deals, open and closed in one statement: open ones by expected close (soonest first),
+    # closed ones by close date (latest first), `first` of each per account; their stage,
+    # pipeline and account team come along (the policy's own scope on a deal reads the team).
+    is_open = Case(When(status=StageKind.OPEN, then=Value(True)), default=Value(False))
+    deals = access.visible(
+        OPPORTUNITY,
+        Opportunity.objects.filter(account_id__in=ids).select_related("stage", "pipeline"),
+    )
     order = [
         Case(When(status=StageKind.OPEN, then=F("expected_close"))).asc(nulls_last=True),
         Case(When(~Q(status=StageKind.OPEN), then=F("closed_on"))).desc(nulls_last=True),
@@ -99,8 +106,8 @@ def fetch(access: Access, name: str, first: int, ids: list[int]) -> dict[int, li
     ]
     team = DealTeamMember.objects.filter(opportunity=OuterRef("pk")).values("user_id")
     ranked = _ranked(
-        deals.filter(wanted).annotate(team_user_ids=ArraySubquery(team)),
-        [F("account_id")],
+        deals.annotate(team_user_ids=ArraySubquery(team)),
+        [F("account_id"), is_open],
         order,
         first,
     )
@@ -183,11 +190,24 @@ class RelationshipLoaders:
     def list_for(self, name: str, first: int, account: LocalCustomer) -> list[Any]:
         """List `name` of `account`: read for every account of the request at once."""
         self.accounts.setdefault(account.pk, account)
-        loaded = self.lists.setdefault((name, first), {})
+        if name in DEALS:
+            return self._deals(name, first, account)
+        return self._list("", name, first, account)
+
+    def _list(self, key: str, name: str, first: int, account: LocalCustomer) -> list[Any]:
+        loaded = self.lists.setdefault((key or name, first), {})
         if account.pk not in loaded:
-            missing = [key for key in self.accounts if key not in loaded]
+            missing = [pk for pk in self.accounts if pk not in loaded]
             loaded.update(fetch(self.access, name, first, missing))
         return loaded.get(account.pk, [])
+
+    def _deals(self, name: str, first: int, account: LocalCustomer) -> list[Any]:
+        """Open or closed deals: from a read of both with a cap at least `first`, if any."""
+        caps = [cap for (key, cap), found in self.lists.items() if key == "deals" and cap >= first]
+        cap = next((c for c in sorted(caps) if account.pk in self.lists[("deals", c)]), first)
+        deals = self._list("deals", name, cap, account)
+        wanted = [d for d in deals if (d.status == StageKind.OPEN) == (name == DEALS[0])]
+        return wanted[:first]
 
 
 def _membership(user: User, row: dict[str, Any]) -> Membership:
@@ -274,15 +294,30 @@ def preload(
         nodes = _children(info, nodes, step)
     selected = {child.name.value for node in nodes for child in _fields(info, node.selection_set)}
     owners: set[int] = {a.sales_owner_id for a in accounts if a.sales_owner_id is not None}
+    firsts: dict[str, int] = {}
     for name in LISTS:
         for node in _children(info, nodes, name):
             try:
-                first = nested_first(_first(info, node))
+                size = nested_first(_first(info, node))
             except CrmError:  # the field's own resolver reports the bad argument
                 continue
-            for records in (loaders.list_for(name, first, a) for a in accounts):
-                owners.update(r.owner_id for r in records if r.owner_id is not None)
+            key = "deals" if name in DEALS else name
+            firsts[key] = max(firsts.get(key, 0), size)
+    deals: list[Opportunity] = []
+    for key, size in firsts.items():
+        for account in accounts:
+            if key == "deals":
+                records = loaders._list("deals", DEALS[0], size, account)
+                deals.extend(records)
+            else:
+                records = loaders.list_for(key, size, account)
+            owners.update(r.owner_id for r in records if r.owner_id is not None)
+    owners.update(user for deal in deals for user in deal.team_user_ids)
     loaders.users.expect(owners)
+    if owners:  # one statement for every owner the view shows
+        loaders.users.load(next(iter(owners)))
+    if deals:
+        _share_with_deal_loaders(info, deals, loaders, owners)
     info.context.loaders.customers.expect(a.customer_id for a in accounts)
     wants_custom = "customFields" in selected or any(
         child.name.value == "customFields"
@@ -291,6 +326,24 @@ def preload(
     )
     if wants_custom:
         _prewarm_definitions(info)
+
+
+def _share_with_deal_loaders(
+    info: graphene.ResolveInfo,
+    deals: list[Opportunity],
+    loaders: RelationshipLoaders,
+    users: set[int],
+) -> None:
+    """The `Opportunity` type reads its stage, pipeline and people through the deal loaders:
+    give them what was read with the deals, and announce the rest of a page of deals."""
+    from crm.graphql.opportunities.loaders import opportunity_loaders
+
+    theirs = opportunity_loaders(info)
+    theirs.stages.prime({deal.stage_id: deal.stage for deal in deals})
+    theirs.pipelines.prime({deal.pipeline_id: deal.pipeline for deal in deals})
+    theirs.users.prime({pk: loaders.users.load(pk) for pk in users})
+    theirs.accounts.prime(dict(loaders.accounts))
+    theirs.expect_page(deals)
 
 
 def _prewarm_definitions(info: graphene.ResolveInfo) -> None:

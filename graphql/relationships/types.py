@@ -13,24 +13,18 @@ from typing import Any
 import graphene
 from graphene import relay
 from graphql_relay import to_global_id
-from moneyed import Money as MoneyValue
 
 from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import access_of, permissions_field
-from crm.graphql.core.types import Money
 from crm.graphql.customfields.fields import custom_fields_field
 from crm.graphql.relationships.loaders import loaders_of, nested_first
-from crm.platform.core.errors import CrmError, ErrorCode
-from crm.platform.core.money import round_money
-from crm.platform.permissions.vocabulary import Action, FieldMode
+from crm.platform.core.errors import CrmError
+from crm.platform.permissions.vocabulary import Action
 from crm.tenants.contacts import models
 from crm.tenants.contacts.access import ACTIVITY, CONTACT, TASK
 from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
 from crm.tenants.localcustomers.models import AccountClass, LocalCustomer
-from crm.tenants.opportunities.access import OPPORTUNITY
-from crm.tenants.opportunities.models import Opportunity
-from graphql import GraphQLError
 
 AccountClassification = graphene.Enum.from_enum(
     AccountClass,
@@ -57,6 +51,12 @@ def _customer_type() -> Any:
     from crm.graphql.customers.types import Customer
 
     return Customer
+
+
+def _opportunity_type() -> Any:
+    from crm.graphql.opportunities.types import Opportunity
+
+    return Opportunity
 
 
 def _user(info: graphene.ResolveInfo, user_id: int | None) -> Any:
@@ -110,12 +110,12 @@ class Account(graphene.ObjectType):
         description="Its activities you may view, latest first.",
     )
     open_opportunities = graphene.List(
-        graphene.NonNull(lambda: OpportunitySummary),
+        graphene.NonNull(_opportunity_type),
         first=_nested_argument(),
         description="Its open deals you may view, by expected close.",
     )
     closed_opportunities = graphene.List(
-        graphene.NonNull(lambda: OpportunitySummary),
+        graphene.NonNull(_opportunity_type),
         first=_nested_argument(),
         description="Its won and lost deals you may view, latest closed first.",
     )
@@ -340,55 +340,6 @@ class Task(graphene.ObjectType):
     @staticmethod
     def resolve_opportunity(root: models.Task, _info: graphene.ResolveInfo) -> str | None:
         return _global("Opportunity", root.opportunity_id)
-
-
-def _deal_field(name: str, resolve: Any, of_type: Any, description: str | None = None) -> Any:
-    """A field of a deal governed like the `Opportunity` type's: null and FIELD_FORBIDDEN
-    where the policy hides it from the caller."""
-
-    def resolver(root: Opportunity, info: graphene.ResolveInfo) -> Any:
-        access = access_of(info)
-        if access.on_node(OPPORTUNITY, root).mode(name) is FieldMode.HIDDEN:
-            access.forbidden_read(OPPORTUNITY, root.pk, name)
-            raise GraphQLError(
-                CrmError(ErrorCode.FIELD_FORBIDDEN, object=OPPORTUNITY.name, name=name).message,
-                extensions={
-                    "code": ErrorCode.FIELD_FORBIDDEN.value,
-                    "field": info.field_name,
-                    "object": OPPORTUNITY.name,
-                    "name": name,
-                },
-            )
-        return resolve(root, info)
-
-    return graphene.Field(of_type, resolver=resolver, description=description)
-
-
-class OpportunitySummary(graphene.ObjectType):
-    """A deal in an account's view: its main facts (the deal itself is an `Opportunity`)."""
-
-    id = graphene.ID(required=True, description="The `Opportunity` id.")
-    name = _deal_field("name", lambda r, _i: r.name, graphene.String)
-    stage_code = _deal_field(
-        "stage", lambda r, _i: r.stage_code, graphene.String, "The stage's code."
-    )
-    status = _deal_field("status", lambda r, _i: r.status, graphene.String, "OPEN, WON or LOST")
-    amount = _deal_field(
-        "amount",
-        lambda r, _i: (
-            round_money(MoneyValue(r.amount, r.currency)) if r.amount is not None else None
-        ),
-        Money,
-        "In the deal's currency.",
-    )
-    expected_close = _deal_field("expected_close", lambda r, _i: r.expected_close, graphene.Date)
-    closed_on = _deal_field("closed_on", lambda r, _i: r.closed_on, graphene.Date)
-    probability = _deal_field("probability", lambda r, _i: r.probability, graphene.Int, "%")
-    owner = _deal_field("owner", lambda r, info: _user(info, r.owner_id), _user_type)
-
-    @staticmethod
-    def resolve_id(root: Opportunity, _info: graphene.ResolveInfo) -> str:
-        return to_global_id("Opportunity", root.pk)
 
 
 class AccountConnection(CountedConnection):
