@@ -70,7 +70,7 @@ def _ordered(value: Any) -> Any:
         return Decimal(text)
     except InvalidOperation:
         pass
-    for parse in (datetime.datetime.fromisoformat, datetime.date.fromisoformat):
+    for parse in (datetime.date.fromisoformat, datetime.datetime.fromisoformat):
         try:
             return parse(text)
         except ValueError:
@@ -86,9 +86,15 @@ def _compare(actual: Any, expected: Any, op: str) -> bool:
         left = left.date()
     if isinstance(right, datetime.datetime) and not isinstance(left, datetime.datetime):
         right = right.date()
+    if isinstance(left, datetime.datetime) and isinstance(right, datetime.datetime):
+        # A time without a zone is read as UTC.
+        if left.tzinfo is None:
+            left = left.replace(tzinfo=datetime.UTC)
+        if right.tzinfo is None:
+            right = right.replace(tzinfo=datetime.UTC)
     try:
         return bool(left >= right) if op == "gte" else bool(left <= right)
-    except TypeError:
+    except (TypeError, InvalidOperation):
         return False
 
 
