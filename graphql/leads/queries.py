@@ -1,5 +1,5 @@
 """Lead queries: one lead, the pool as the caller may see it (filtered, keyset-paged), the
-BU's campaigns, the group's lead sources, and the BU's tag and assignment rules."""
+BU's campaigns, and the BU's tag and assignment rules."""
 
 from __future__ import annotations
 
@@ -21,16 +21,13 @@ from crm.graphql.leads.types import (
     Campaign,
     Lead,
     LeadConnection,
-    LeadSource,
     LeadStatus,
     TagRule,
 )
 from crm.graphql.masterdata.queries import forward_only
-from crm.masterdata.sales.access import SALES_SETUP
 from crm.masterdata.sales.models import LeadSource as LeadSourceModel
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
-from crm.platform.permissions.vocabulary import Action
 from crm.tenants.leads import models, routing
 from crm.tenants.leads.access import LEAD
 from crm.tenants.leads.campaigns import visible_campaigns
@@ -172,11 +169,6 @@ class LeadQueries(graphene.ObjectType):
         active=graphene.Boolean(description="Only active (true) or inactive (false) ones."),
         description="The business unit's campaigns, by code.",
     )
-    lead_channels = graphene.List(
-        graphene.NonNull(LeadSource),
-        required=True,
-        description="The group's active lead sources (channels), by code.",
-    )
     tag_rules = graphene.List(graphene.NonNull(TagRule), required=True)
     assignment_rules = graphene.List(graphene.NonNull(AssignmentRule), required=True)
 
@@ -234,19 +226,6 @@ class LeadQueries(graphene.ObjectType):
         records = list(queryset.order_by("code"))
         lead_loaders(info).sources.expect(c.source_id for c in records)
         return records
-
-    @staticmethod
-    def resolve_lead_channels(_root: None, info: graphene.ResolveInfo) -> list[LeadSourceModel]:
-        access = caller_or_error(info)
-        try:
-            access.require_some(Action.VIEW, SALES_SETUP)
-        except CrmError as error:
-            raise graphql_error(error) from error
-        return list(
-            LeadSourceModel.objects.filter(
-                group_id=access.business_unit.group_id, active=True
-            ).order_by("code")
-        )
 
     @staticmethod
     def resolve_tag_rules(_root: None, info: graphene.ResolveInfo) -> list[models.TagRule]:

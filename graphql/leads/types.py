@@ -19,8 +19,8 @@ from crm.graphql.core.types import Money
 from crm.graphql.customfields.fields import custom_fields_field
 from crm.graphql.leads.loaders import lead_loaders
 from crm.graphql.masterdata.types import Material, text_chain
+from crm.graphql.salessetup.types import LeadSource
 from crm.i18n import languages
-from crm.masterdata.sales.models import LeadSource as LeadSourceModel
 from crm.platform.accounts.models import Team, User
 from crm.tenants.leads import models
 from crm.tenants.leads.access import CAMPAIGN, LEAD, LEAD_ROUTING
@@ -54,21 +54,6 @@ class LeadTeam(graphene.ObjectType):
     @staticmethod
     def resolve_id(root: Team, _info: graphene.ResolveInfo) -> str:
         return to_global_id("Team", root.pk)
-
-
-class LeadSource(graphene.ObjectType):
-    """A channel leads come from, defined by the group (e.g. TRADE_FAIR, WEBSITE)."""
-
-    class Meta:
-        name = "LeadChannel"
-
-    code = graphene.String(required=True)
-    name = graphene.String(required=True, description="In the request's language.")
-    active = graphene.Boolean(required=True)
-
-    @staticmethod
-    def resolve_name(root: LeadSourceModel, info: graphene.ResolveInfo) -> str:
-        return languages.translated(root, "name", text_chain(info))
 
 
 def _user(info: graphene.ResolveInfo, user_id: int | None) -> User | None:

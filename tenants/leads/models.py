@@ -125,6 +125,9 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="lead_status_created"),
             models.Index(fields=["owner", "status"], name="lead_owner_status"),
+            # The pool's lists, newest first: the whole BU's and one owner's.
+            models.Index(fields=["-created_at", "id"], name="lead_newest"),
+            models.Index(fields=["owner", "-created_at", "id"], name="lead_owner_newest"),
             models.Index(fields=["email"], name="lead_email"),
             models.Index(fields=["phone"], name="lead_phone"),
             GinIndex(fields=["custom"], name="lead_custom", opclasses=["jsonb_path_ops"]),

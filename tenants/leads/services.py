@@ -20,7 +20,7 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
 from crm.masterdata.access import MATERIAL
@@ -34,7 +34,6 @@ from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.platform.permissions.writes import lock_visible
 from crm.tenants.automation import events
-from crm.tenants.contacts.access import CONTACT
 from crm.tenants.contacts.models import Contact
 from crm.tenants.customfields.models import FieldRequirement
 from crm.tenants.customfields.services import clean_custom, missing_required
@@ -248,23 +247,25 @@ def find_duplicates(access: Access, lead: Lead) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     same: Q = Q(pk__in=[])
     if lead.email:
-        same |= Q(email__iexact=lead.email)
+        same |= Q(email=lead.email)  # kept in lower case: the index serves it
     if lead.phone:
         same |= Q(phone=lead.phone)
     if lead.email or lead.phone:
         others = Lead.objects.filter(same, status__in=OPEN_LEAD_STATUSES).exclude(pk=lead.pk)
         for other in others.order_by("id")[:10]:
             found.append(_duplicate("LEAD", other.pk, _reason(lead, other.email, other.phone)))
+        # Contacts keep phones as typed ("+49 89 777"): compared without the punctuation.
+        contacts = Contact.objects.annotate(
+            phone_digits=_digits("phone"), mobile_digits=_digits("mobile")
+        )
         contact_same = Q(pk__in=[])
         if lead.email:
             contact_same |= Q(email__iexact=lead.email)
         if lead.phone:
-            contact_same |= Q(phone=lead.phone) | Q(mobile=lead.phone)
-        for contact in Contact.objects.filter(contact_same).order_by("id")[:10]:
-            reason = _reason(lead, contact.email, normalized_phone(contact.phone))
-            if reason == "" and lead.phone and normalized_phone(contact.mobile) == lead.phone:
-                reason = "PHONE"
-            found.append(_duplicate("CONTACT", contact.pk, reason or "PHONE"))
+            contact_same |= Q(phone_digits=lead.phone) | Q(mobile_digits=lead.phone)
+        for contact in contacts.filter(contact_same).order_by("id")[:10]:
+            reason = "EMAIL" if lead.email and contact.email.lower() == lead.email else "PHONE"
+            found.append(_duplicate("CONTACT", contact.pk, reason))
     if lead.company_name and lead.country:
         name = identity.normalized_name(lead.company_name)
         if name:
@@ -274,6 +275,21 @@ def find_duplicates(access: Access, lead: Lead) -> list[dict[str, Any]]:
             for customer in customers.order_by("code")[:10]:
                 found.append(_duplicate("CUSTOMER", customer.pk, "COMPANY_NAME"))
     return found
+
+
+def _digits(column: str) -> Func:
+    """The phone in `column` as leads keep it: digits and a leading +, "00" read as "+"."""
+    stripped = Func(
+        F(column),
+        Value(r"[^0-9+]"),
+        Value(""),
+        Value("g"),
+        function="regexp_replace",
+        output_field=CharField(),
+    )
+    return Func(
+        stripped, Value("^00"), Value("+"), function="regexp_replace", output_field=CharField()
+    )
 
 
 def _reason(lead: Lead, email: str, phone: str) -> str:
@@ -603,6 +619,7 @@ def lead_convert(
 ) -> Conversion:
     """A qualified lead becomes a contact at the BU account of a golden customer (the account
     created if the BU has none) and an opportunity, all in one transaction or nothing."""
+    from crm.tenants.contacts import services as contacts
     from crm.tenants.opportunities import services as opportunities
 
     with transaction.atomic():
@@ -621,21 +638,19 @@ def lead_convert(
         account = _account_for(access, customer, local_code)
         if not lead.last_name:
             raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field="lastName", object="contact")
-        access.require(Action.CREATE, CONTACT)
         owner_id = lead.owner_id or access.principal.user_id
         now = timezone.now()
-        contact = Contact.objects.create(
+        contact = contacts.create_contact(
+            access,
+            values={
+                name: getattr(lead, name)
+                for name in ("first_name", "last_name", "email", "phone")
+                if getattr(lead, name)
+            },
             account=account,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            email=lead.email,
-            phone=lead.phone,
-            owner_id=owner_id,
             lead_id=lead.pk,
-            created_at=now,
-            updated_at=now,
+            owner_id=owner_id,
         )
-        events.record_created(access, "contact", contact)
         name = opportunity_name.strip() or (
             f"{customer.legal_name}: {lead.product_line}"
             if lead.product_line

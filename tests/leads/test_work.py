@@ -379,7 +379,7 @@ def test_duplicates_against_a_lead_a_contact_and_a_golden_customer(de, graphql):
     with schema_context(DE):
         earlier = make_lead(email="anna@kraftwerk.example", owner="acme.de.sales")
         make_lead(email="anna@kraftwerk.example", status="INVALID")  # closed: not a duplicate
-        contact = Contact.objects.create(last_name="Schmidt", phone="+4989777")
+        contact = Contact.objects.create(last_name="Schmidt", phone="+49 (89) 777")
     found = payload(
         graphql(
             CREATE,
