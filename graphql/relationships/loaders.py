@@ -312,7 +312,7 @@ def preload(
             else:
                 records = loaders.list_for(key, size, account)
             owners.update(r.owner_id for r in records if r.owner_id is not None)
-    owners.update(user for deal in deals for user in deal.team_user_ids)
+    owners.update(member.user_id for deal in deals for member in deal.team.all())
     loaders.users.expect(owners)
     if owners:  # one statement for every owner the view shows
         loaders.users.load(next(iter(owners)))
