@@ -262,7 +262,12 @@ def _plain(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     normalized = value.normalize()
-    return normalized.quantize(Decimal(1)) if normalized.as_tuple().exponent > 0 else normalized
+    exponent = normalized.as_tuple().exponent
+    return (
+        normalized.quantize(Decimal(1))
+        if isinstance(exponent, int) and exponent > 0
+        else (normalized)
+    )
 
 
 def conversion_of(access: Access, deal: Opportunity) -> ConversionInfo:
