@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,7 +103,7 @@ class Lead(models.Model):
     channel = models.CharField(max_length=20, blank=True, default="", help_text="API, FORM, ...")
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     # A digest of what was submitted with the key: the same key with other content is refused.
-    capture_digest = models.CharField(max_length=64, blank=True, default="")
+    capture_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
     # The suspected duplicates found at capture: [{"kind": "LEAD"|"CONTACT"|"CUSTOMER",
     # "id": ..., "reason": ...}]
     duplicates = models.JSONField(default=list, blank=True)
@@ -128,6 +129,13 @@ class Lead(models.Model):
             # The pool's lists, newest first: the whole BU's and one owner's.
             models.Index(fields=["-created_at", "id"], name="lead_newest"),
             models.Index(fields=["owner", "-created_at", "id"], name="lead_owner_newest"),
+            # `search`: the start of a name, the company or the e-mail, without case.
+            *(
+                models.Index(
+                    OpClass(Upper(column), name="text_pattern_ops"), name=f"lead_{column}_prefix"
+                )
+                for column in ("company_name", "last_name", "first_name", "email")
+            ),
             models.Index(fields=["email"], name="lead_email"),
             models.Index(fields=["phone"], name="lead_phone"),
             GinIndex(fields=["custom"], name="lead_custom", opclasses=["jsonb_path_ops"]),

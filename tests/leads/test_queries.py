@@ -292,3 +292,19 @@ def test_campaigns_are_kept_by_the_manager_and_translated(de, graphql, settings)
     assert [e["code"] for e in refused["errors"]] == ["PERMISSION_DENIED"]
     settings.REGION = "ap"
     assert graphql(CAMPAIGNS, bu="acme.jp", as_="acme.jp.sales").data == {"campaigns": []}
+
+
+def test_search_and_newest_first_are_served_by_indexes(de):
+    """With sequential scans priced out, the planner can answer from the leads' indexes."""
+    from crm.graphql.leads.queries import filtered_leads
+    from crm.tests.leads.helpers import access_of
+
+    with schema_context(DE), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        access = access_of("acme.de.manager")
+        searched = filtered_leads(access, {"search": "kraft"}).order_by("-created_at", "id")
+        plan = searched[:51].explain()
+        for column in ("company_name", "last_name", "first_name", "email"):
+            assert f"lead_{column}_prefix" in plan, plan
+        newest = filtered_leads(access, None).order_by("-created_at", "id")[:51].explain()
+        assert "lead_newest" in newest, newest
