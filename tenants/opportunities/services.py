@@ -522,6 +522,13 @@ def update_opportunity(
             "deal_class": deal.deal_class,
             "grade": deal.grade,
         }
+        # Only what this change empties is refused: a requirement the BU added after the deal
+        # passed its stage does not block unrelated edits.
+        stages = stages_of(deal.pipeline_id)
+        product_count = deal.products.count()
+        missing_before = set(
+            _missing_fields(deal, deal.stage, stages, product_count=product_count, reached=True)
+        )
         if name is not UNSET:
             deal.name = _name(name)
         if account is not UNSET:
@@ -546,10 +553,13 @@ def update_opportunity(
             deal.deal_class = _choice(deal_class, DealClass.values, "dealClass")
         if grade is not UNSET:
             deal.grade = _choice(grade, DealGrade.values, "grade")
-        stages = stages_of(deal.pipeline_id)
-        missing = _missing_fields(
-            deal, deal.stage, stages, product_count=deal.products.count(), reached=True
-        )
+        missing = [
+            name
+            for name in _missing_fields(
+                deal, deal.stage, stages, product_count=product_count, reached=True
+            )
+            if name not in missing_before
+        ]
         if missing:
             raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field=missing[0], object=OBJECT)
         convert_amounts(access, deal)
@@ -570,7 +580,7 @@ def update_opportunity(
         if custom is not UNSET and custom:
             for code in custom:
                 changes[f"customFields.{code}"] = (None, deal.custom.get(code))
-        events.fields_changed(access, OBJECT, deal, changes, occurrence=reason[:100])
+        events.fields_changed(access, OBJECT, deal, changes)
     return deal
 
 

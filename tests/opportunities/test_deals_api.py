@@ -572,3 +572,28 @@ def test_helpers_deal_for_others(eu: Any) -> None:
     deal = make_deal(stage="won", amount="5")
     assert (deal.status, deal.stage_code, deal.probability) == ("WON", "won", 100)
     assert material_ids(access_of(SALES), 2)
+
+
+RENAME = """
+mutation($id: ID!, $name: String, $grade: DealGrade) {
+  opportunityUpdate(id: $id, name: $name, grade: $grade) { errors { field code } } }
+"""
+
+
+def test_a_requirement_added_later_blocks_only_clearing_that_field(eu: Any, graphql: Any) -> None:
+    deal = make_deal(stage="quote")
+    with schema_context("bu_acme_de"):
+        FieldRequirement.objects.create(record_type="opportunity", field="grade", from_stage="")
+        FieldRequirement.objects.create(
+            record_type="opportunity", field="deal_class", from_stage="solution"
+        )
+    reply = graphql(RENAME, {"id": gid(deal), "name": "Neuer Name"}, bu="acme.de", as_=SALES)
+    assert reply.data["opportunityUpdate"]["errors"] == []
+    reply = graphql(RENAME, {"id": gid(deal), "grade": "A"}, bu="acme.de", as_=SALES)
+    assert reply.data["opportunityUpdate"]["errors"] == []
+    reply = graphql(RENAME, {"id": gid(deal), "grade": None}, bu="acme.de", as_=SALES)
+    assert reply.data["opportunityUpdate"]["errors"] == [
+        {"field": "grade", "code": "REQUIRED_FIELD_MISSING"}
+    ]
+    with schema_context("bu_acme_de"):
+        assert Opportunity.objects.get(pk=deal.pk).grade == "A"
