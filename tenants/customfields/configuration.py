@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from modeltranslation.utils import build_localized_fieldname
 
@@ -53,6 +53,7 @@ from crm.tenants.customfields.services import (
 LABEL_LENGTH = 200
 HELP_LENGTH = 500
 PATTERN_LENGTH = 300
+MAX_DEFINITIONS = 200  # per record type, active or not: forms and caches stay small
 OPTION_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 CHOICE_KINDS = (FieldKind.CHOICE, FieldKind.MULTI_CHOICE)
 UNSET: Any = object()
@@ -338,13 +339,27 @@ def define(
                 object=FIELD_DEFINITION.name,
                 value=definition.code,
             )
+        if (
+            FieldDefinition.objects.filter(record_type=definition.record_type).count()
+            >= MAX_DEFINITIONS
+        ):
+            raise _invalid("code", f"at most {MAX_DEFINITIONS} fields per record type")
         if position is None:
             last = FieldDefinition.objects.filter(record_type=definition.record_type).aggregate(
                 last=Max("position")
             )["last"]
             position = 0 if last is None else last + 10
         definition.position = position
-        definition.save()
+        try:
+            with transaction.atomic():
+                definition.save()
+        except IntegrityError:  # defined at the same moment by someone else
+            raise CrmError(
+                ErrorCode.ALREADY_EXISTS,
+                field="code",
+                object=FIELD_DEFINITION.name,
+                value=definition.code,
+            ) from None
         _schedule_index(definition, before=False)
     return definition
 

@@ -5,7 +5,10 @@ number, money, date, choice, multi-choice), translated labels, validation, and f
 it is required. Values live in the record's `custom` JSONB column under the code: text as a
 string, number as a decimal string, money as {"amount": "12.50", "currency": "EUR"}, date as
 ISO 8601, choice as the option's code, multi-choice as a list of codes. A GIN index
-(jsonb_path_ops) on each `custom` column serves equality and containment filters.
+(jsonb_path_ops) on each `custom` column serves equality and containment filters; a number or
+date field marked `filterable` also gets an expression index in the BU's schema for range
+filters (see indexes.py). Services: services.py (values, required fields), configuration.py
+(definitions and required built-ins), filters.py (queries).
 """
 
 from __future__ import annotations

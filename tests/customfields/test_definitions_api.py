@@ -417,3 +417,18 @@ def test_definitions_are_isolated_between_business_units_and_groups(
     foreign = graphql(LIST, bu="acme.de", as_="rival.admin")
     assert foreign.data is None or not foreign.data.get("customFieldDefinitions")
     assert foreign.errors
+
+
+def test_a_record_type_has_at_most_200_fields(de: Any, graphql: Any) -> None:
+    from crm.tenants.customfields.models import FieldDefinition
+
+    with schema_context(DE):
+        FieldDefinition.objects.bulk_create(
+            FieldDefinition(record_type="contact", code=f"f{n}", kind="TEXT", label_en="F")
+            for n in range(200)
+        )
+    assert refusal(graphql, base("one_more", recordType="CONTACT"), as_="acme.de.manager") == (
+        "INVALID_ARGUMENT",
+        "code",
+    )
+    assert define(graphql, "lead_field", "TEXT")["errors"] == []  # other types are not full
