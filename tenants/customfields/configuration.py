@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -26,6 +27,7 @@ from typing import Any
 from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from kombu.exceptions import KombuError
 from modeltranslation.utils import build_localized_fieldname
 
 from crm.i18n import languages
@@ -59,6 +61,7 @@ CHOICE_KINDS = (FieldKind.CHOICE, FieldKind.MULTI_CHOICE)
 UNSET: Any = object()
 
 _sre: Any = importlib.import_module("re._parser")
+logger = logging.getLogger(__name__)
 
 
 def _invalid(field: str, reason: str) -> CrmError:
@@ -280,7 +283,14 @@ def _schedule_index(definition: FieldDefinition, before: bool) -> None:
 
     if before or wanted(definition):
         record_type, code = definition.record_type, definition.code
-        transaction.on_commit(lambda: sync_index_task.delay(record_type, code))
+
+        def send() -> None:
+            try:
+                sync_index_task.delay(record_type, code)
+            except KombuError:  # the definition is saved; the BU installer repairs the index
+                logger.warning("custom field index of %s.%s not scheduled", record_type, code)
+
+        transaction.on_commit(send)
 
 
 # -- definitions -------------------------------------------------------------------------------

@@ -354,3 +354,34 @@ def test_custom_fields_are_governed_when_read_and_when_filtered(world: Any) -> N
         assert Decimal("12.5") == Decimal(
             _read("acme.de.sales").data["contacts"][0]["customFields"][1]["money"]["amount"]
         )
+
+
+def test_a_lost_broker_does_not_fail_the_saved_definition(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    from crm.tenants.customfields import configuration
+    from crm.tenants.customfields.models import FieldDefinition
+
+    with (
+        schema_context(DE),
+        mock.patch(
+            "crm.tenants.customfields.tasks.sync_index_task.delay",
+            side_effect=OperationalError("broker down"),
+        ) as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        configuration.define(
+            access=access_for("acme.de.manager"),
+            record_type="lead",
+            code="offline",
+            kind="DATE",
+            labels={"en": "Offline"},
+            filterable=True,
+        )
+    assert delay.called
+    with schema_context(DE):
+        assert FieldDefinition.objects.filter(code="offline", filterable=True).exists()
