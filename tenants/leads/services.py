@@ -357,6 +357,7 @@ def capture_lead(
             field="idempotencyKey",
             reason=f"at most {KEY_LENGTH} characters",
         )
+    access.require(Action.CREATE, LEAD)  # refused before the input is even looked at
     cleaned = clean_input(access, data)
     access.require(Action.CREATE, LEAD, cleaned.governed)
     if owner_id is not None:
@@ -439,6 +440,7 @@ def lead_update(access: Access, lead_id: int, data: Mapping[str, Any]) -> Lead:
     with transaction.atomic():
         lead = locked_lead(access, lead_id)
         _open(lead)
+        access.require(Action.EDIT, lead)
         cleaned = clean_input(access, data, current=lead)
         access.require(Action.EDIT, lead, cleaned.governed)
         before = {name: getattr(lead, name) for name in cleaned.values}
@@ -451,15 +453,14 @@ def lead_update(access: Access, lead_id: int, data: Mapping[str, Any]) -> Lead:
         require_fields(lead, stage=lead.status, stages=stages)
         lead.updated_at = timezone.now()
         lead.save()
+        # Named as the policy names the fields (source, campaign, products: ids).
+        renamed = {"source_id": "source", "product_ids": "products"}
         changes: dict[str, tuple[Any, Any]] = {
-            ("campaign" if name == "campaign" else name): (
-                _plain(before[name]),
-                _plain(getattr(lead, name)),
-            )
+            renamed.get(name, name): (_plain(before[name]), _plain(getattr(lead, name)))
             for name in cleaned.values
         }
         if cleaned.custom is not None:
-            changes["custom"] = (before_custom, lead.custom)
+            changes["custom_fields"] = (before_custom, lead.custom)
         events.fields_changed(access, "lead", lead, changes)
     return lead
 
