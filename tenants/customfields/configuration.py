@@ -188,7 +188,10 @@ def checked_pattern(pattern: str) -> str:
 def _limit(value: Any, field: str) -> Decimal | None:
     if value is None:
         return None
-    number = Decimal(str(value))
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise _invalid(field, "a decimal number") from None
     exponent = number.normalize().as_tuple().exponent
     if (
         not number.is_finite()
@@ -197,6 +200,15 @@ def _limit(value: Any, field: str) -> Decimal | None:
     ):
         raise _invalid(field, "a number below 10^15 in magnitude, at most 4 decimal places")
     return number
+
+
+def _day(value: Any, field: str) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise _invalid(field, "a date (YYYY-MM-DD)") from None
 
 
 def apply_validation(definition: FieldDefinition, validation: Mapping[str, Any]) -> None:
@@ -212,7 +224,9 @@ def apply_validation(definition: FieldDefinition, validation: Mapping[str, Any])
         if value is not None and value != "" and name not in allowed:
             raise _invalid(f"validation.{name}", f"not a rule for {kind} fields")
     max_length = validation.get("max_length")
-    if max_length is not None and not 1 <= int(max_length) <= TEXT_CAP:
+    if max_length is not None and (
+        not isinstance(max_length, int) or not 1 <= max_length <= TEXT_CAP
+    ):
         raise _invalid("validation.maxLength", f"from 1 to {TEXT_CAP}")
     minimum = _limit(validation.get("minimum"), "validation.minimum")
     maximum = _limit(validation.get("maximum"), "validation.maximum")
@@ -220,8 +234,8 @@ def apply_validation(definition: FieldDefinition, validation: Mapping[str, Any])
         raise _invalid("validation.minimum", "amounts are never negative")
     if minimum is not None and maximum is not None and minimum > maximum:
         raise _invalid("validation.maximum", "at least the minimum")
-    min_date: datetime.date | None = validation.get("min_date")
-    max_date: datetime.date | None = validation.get("max_date")
+    min_date = _day(validation.get("min_date"), "validation.minDate")
+    max_date = _day(validation.get("max_date"), "validation.maxDate")
     if min_date and max_date and min_date > max_date:
         raise _invalid("validation.maxDate", "on or after the minimum date")
     currency_code = str(validation.get("currency") or "").strip().upper()
