@@ -1,5 +1,5 @@
 """Lead queries: one lead, the pool as the caller may see it (filtered, keyset-paged), the
-BU's campaigns, and the BU's tag and assignment rules."""
+BU's campaigns, and the BU's tag, invalid-lead and assignment rules."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from crm.graphql.leads.loaders import lead_loaders
 from crm.graphql.leads.types import (
     AssignmentRule,
     Campaign,
+    InvalidRule,
     Lead,
     LeadConnection,
     LeadStatus,
@@ -170,6 +171,7 @@ class LeadQueries(graphene.ObjectType):
         description="The business unit's campaigns, by code.",
     )
     tag_rules = graphene.List(graphene.NonNull(TagRule), required=True)
+    invalid_rules = graphene.List(graphene.NonNull(InvalidRule), required=True)
     assignment_rules = graphene.List(graphene.NonNull(AssignmentRule), required=True)
 
     @staticmethod
@@ -231,6 +233,11 @@ class LeadQueries(graphene.ObjectType):
     def resolve_tag_rules(_root: None, info: graphene.ResolveInfo) -> list[models.TagRule]:
         access = caller_or_error(info)
         return list(routing.visible_rules(access, models.TagRule).order_by("position", "id"))
+
+    @staticmethod
+    def resolve_invalid_rules(_root: None, info: graphene.ResolveInfo) -> list[models.InvalidRule]:
+        access = caller_or_error(info)
+        return list(routing.visible_rules(access, models.InvalidRule).order_by("position", "id"))
 
     @staticmethod
     def resolve_assignment_rules(

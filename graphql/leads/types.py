@@ -264,6 +264,34 @@ class TagRule(graphene.ObjectType):
         return visible_rules(access_of(info), models.TagRule).filter(pk=id).first()  # type: ignore[no-any-return]
 
 
+class InvalidRule(graphene.ObjectType):
+    """At capture, leads meeting `conditions` are kept but marked invalid with `reason`."""
+
+    class Meta:
+        interfaces = (relay.Node,)
+
+    name = graphene.String(required=True)
+    conditions = graphene.JSONString(
+        required=True, description='[{"field": ..., "op": ..., "value": ...}], all must hold.'
+    )
+    reason = graphene.Field(InvalidReason, required=True)
+    position = graphene.Int(required=True)
+    active = graphene.Boolean(required=True)
+
+    @classmethod
+    def get_node(cls, info: graphene.ResolveInfo, id: str) -> models.InvalidRule | None:
+        from crm.tenants.leads.routing import visible_rules
+
+        found: models.InvalidRule | None = (
+            visible_rules(access_of(info), models.InvalidRule).filter(pk=id).first()
+        )
+        return found
+
+    @staticmethod
+    def resolve_reason(root: models.InvalidRule, _info: graphene.ResolveInfo) -> object:
+        return models.InvalidReason(root.reason)
+
+
 class AssignmentRule(graphene.ObjectType):
     """The first active rule (by position) whose conditions a captured lead meets assigns it."""
 

@@ -168,6 +168,24 @@ class TagRule(models.Model):
         return self.tag
 
 
+@tenant_model(personal_data=False)
+class InvalidRule(models.Model):
+    """At capture, a lead matching `conditions` (e.g. a throw-away e-mail domain) is kept but
+    marked invalid with `reason`; the first active rule by position applies."""
+
+    name = models.CharField(max_length=200)
+    conditions = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=20, choices=InvalidReason.choices)
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AssignmentMethod(models.TextChoices):
     USER = "USER", _("To one user")
     ROUND_ROBIN = "ROUND_ROBIN", _("Round robin within the team")

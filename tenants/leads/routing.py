@@ -25,6 +25,8 @@ from crm.tenants.leads.models import (
     OPEN_LEAD_STATUSES,
     AssignmentMethod,
     AssignmentRule,
+    InvalidReason,
+    InvalidRule,
     Lead,
     TagRule,
 )
@@ -105,6 +107,14 @@ def apply_tags(facts: Mapping[str, Any], tags: list[str]) -> list[str]:
         if rule.tag not in result and condition_rules.matches(facts, rule.conditions):
             result.append(rule.tag)
     return result
+
+
+def invalid_by_rule(facts: Mapping[str, Any]) -> InvalidRule | None:
+    """The first active invalid-lead rule `facts` match, if any."""
+    for rule in InvalidRule.objects.filter(active=True).order_by("position", "id"):
+        if condition_rules.matches(facts, rule.conditions):
+            return rule
+    return None
 
 
 def choose_owner(access: Access, facts: Mapping[str, Any]) -> tuple[AssignmentRule, int] | None:
@@ -197,6 +207,52 @@ def tag_rule_save(access: Access, *, rule_id: int | None = None, **changes: Any)
     return rule
 
 
+def invalid_rule_save(access: Access, *, rule_id: int | None = None, **changes: Any) -> InvalidRule:
+    """Create (no `rule_id`) or change an invalid-lead rule: name, conditions, reason..."""
+    with transaction.atomic():
+        if rule_id is None:
+            access.require(Action.CREATE, LEAD_ROUTING)
+            rule = InvalidRule()
+            for name in ("name", "reason"):
+                if not changes.get(name):
+                    raise CrmError(ErrorCode.INVALID_ARGUMENT, field=name, reason="required")
+        else:
+            access.require(Action.EDIT, LEAD_ROUTING)
+            rule = _locked(access, InvalidRule, rule_id)
+        if "name" in changes:
+            name = str(changes["name"] or "").strip()
+            if not name or len(name) > NAME_LENGTH:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    field="name",
+                    reason=f"1 to {NAME_LENGTH} characters",
+                )
+            rule.name = name
+        if "reason" in changes:
+            if changes["reason"] not in InvalidReason.values:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    field="reason",
+                    reason=f"one of {', '.join(InvalidReason.values)}",
+                )
+            rule.reason = changes["reason"]
+        if "conditions" in changes:
+            rule.conditions = _conditions(changes["conditions"])
+            if not rule.conditions:
+                # A rule without conditions would mark every captured lead invalid.
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT, field="conditions", reason="give a condition"
+                )
+        elif rule_id is None:
+            raise CrmError(ErrorCode.INVALID_ARGUMENT, field="conditions", reason="required")
+        if "position" in changes:
+            rule.position = _position(changes["position"])
+        if "active" in changes:
+            rule.active = bool(changes["active"])
+        rule.save()
+    return rule
+
+
 def assignment_rule_save(
     access: Access, *, rule_id: int | None = None, **changes: Any
 ) -> AssignmentRule:
@@ -254,7 +310,9 @@ def _governed(changes: Mapping[str, Any]) -> list[str]:
     return [names.get(key, key) for key in changes]
 
 
-def rule_delete(access: Access, model: type[TagRule] | type[AssignmentRule], rule_id: int) -> None:
+def rule_delete(
+    access: Access, model: type[TagRule] | type[AssignmentRule] | type[InvalidRule], rule_id: int
+) -> None:
     with transaction.atomic():
         rule = _locked(access, model, rule_id)
         access.require(Action.DELETE, rule if isinstance(rule, AssignmentRule) else LEAD_ROUTING)
@@ -267,14 +325,15 @@ def _locked(access: Access, model: Any, rule_id: int) -> Any:
         return lock_visible(access, LEAD_ROUTING, AssignmentRule.objects.all(), rule_id)
     rule = visible_rules(access, model).select_for_update().filter(pk=rule_id).first()
     if rule is None:
-        raise CrmError(ErrorCode.NOT_FOUND, field="id", object="tag rule", id=rule_id)
+        label = "tag rule" if model is TagRule else "invalid-lead rule"
+        raise CrmError(ErrorCode.NOT_FOUND, field="id", object=label, id=rule_id)
     return rule
 
 
 def visible_rules(access: Access, model: Any) -> Any:
-    """The rules of `model` the caller may view (tag rules: all of them, or none)."""
+    """The rules of `model` the caller may view (tag and invalid-lead rules: all, or none)."""
     if model is AssignmentRule:
         return access.visible(LEAD_ROUTING, AssignmentRule.objects.all())
     if not access.can(Action.VIEW, LEAD_ROUTING):
-        return TagRule.objects.none()
-    return TagRule.objects.all()
+        return model.objects.none()
+    return model.objects.all()

@@ -390,25 +390,43 @@ def capture_lead(
 
 
 def _route(access: Access, lead: Lead, *, assign_by_rules: bool, owner_id: int | None) -> None:
-    """Tags by rule, the duplicate check, and the first owner (by rule or as given)."""
+    """Tags by rule, the duplicate check, invalid-lead rules, and the first owner (as given,
+    by rule, or the person capturing it)."""
     lead_facts = facts(lead)
     lead.duplicates = find_duplicates(access, lead)
     tags = routing.apply_tags(lead_facts, list(lead.tags))
     if lead.duplicates and DUPLICATE_TAG not in tags:
         tags.append(DUPLICATE_TAG)
     lead.tags = tags
+    invalid = routing.invalid_by_rule({**lead_facts, "tags": tags})
+    if invalid is not None:
+        # Kept (a form never loses a lead), but out of the working pool, with the rule's reason.
+        lead.status = LeadStatus.INVALID
+        lead.invalid_reason = invalid.reason
+        lead.invalid_note = f"rule: {invalid.name}"[:500]
+        assign_by_rules = False
     rule = None
     if owner_id is None and assign_by_rules:
         chosen = routing.choose_owner(access, {**lead_facts, "tags": tags})
         if chosen is not None:
             rule, owner_id = chosen
             lead.team_id = rule.team_id
-    if owner_id is None and access.principal.user_id is not None:
+    if owner_id is None and access.principal.user_id is not None and invalid is None:
         # A person entering a lead by hand keeps it, if they can be given leads here.
         mine = routing.eligible_users(access, [access.principal.user_id])
         owner_id = mine[0] if mine else None
     lead.owner_id = owner_id
-    lead.save(update_fields=["duplicates", "tags", "owner", "team_id"])
+    lead.save(
+        update_fields=[
+            "duplicates",
+            "tags",
+            "owner",
+            "team_id",
+            "status",
+            "invalid_reason",
+            "invalid_note",
+        ]
+    )
     if owner_id is not None:
         LeadAssignment.objects.create(
             lead=lead,

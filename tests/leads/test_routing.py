@@ -282,3 +282,63 @@ def test_sales_may_read_but_not_change_rules(de, graphql):
         "tagRuleCreate",
     )
     assert [e["code"] for e in found["errors"]] == ["PERMISSION_DENIED"]
+
+
+INVALID_CREATE = """mutation($name: String!, $reason: InvalidReason!, $conditions: JSONString!) {
+  invalidRuleCreate(name: $name, invalidReason: $reason, conditions: $conditions) {
+    errors { field code } rule { id name reason conditions } } }"""
+
+
+def test_invalid_lead_rules_keep_the_lead_but_mark_it(de, graphql):
+    from crm.tenants.leads.models import LeadAssignment
+
+    made = payload(
+        graphql(
+            INVALID_CREATE,
+            {
+                "name": "Throw-away mail",
+                "reason": "SPAM",
+                "conditions": '[{"field": "email", "op": "contains", "value": "@mailinator."}]',
+            },
+            bu="acme.de",
+            as_="acme.de.manager",
+        ),
+        "invalidRuleCreate",
+    )
+    assert made["errors"] == []
+    assert made["rule"]["reason"] == "SPAM"
+    everything = payload(
+        graphql(
+            INVALID_CREATE,
+            {"name": "All", "reason": "SPAM", "conditions": "[]"},
+            bu="acme.de",
+            as_="acme.de.manager",
+        ),
+        "invalidRuleCreate",
+    )
+    assert codes(everything) == [("conditions", "INVALID_ARGUMENT")]
+    with schema_context(DE):
+        assignment_rule("All to sales", "USER", user="acme.de.sales")
+        api = access_of("acme.de.manager")
+        spam = capture(api, email="bot@mailinator.com")
+        fine = capture(api, email="anna@kraftwerk.example")
+        assert (spam.status, spam.invalid_reason, spam.invalid_note) == (
+            "INVALID",
+            "SPAM",
+            "rule: Throw-away mail",
+        )
+        assert spam.owner_id is None
+        assert not LeadAssignment.objects.filter(lead=spam).exists()
+        assert (fine.status, fine.owner_id) == ("NEW", user_id("acme.de.sales"))
+    listed = graphql("{ invalidRules { name } }", bu="acme.de", as_="acme.de.sales")
+    assert listed.data == {"invalidRules": [{"name": "Throw-away mail"}]}
+    refused = payload(
+        graphql(
+            INVALID_CREATE,
+            {"name": "x", "reason": "SPAM", "conditions": '[{"field": "email", "op": "empty"}]'},
+            bu="acme.de",
+            as_="acme.de.sales",
+        ),
+        "invalidRuleCreate",
+    )
+    assert [e["code"] for e in refused["errors"]] == ["PERMISSION_DENIED"]

@@ -1,4 +1,5 @@
-"""Lead mutations: capture, work and convert leads; campaigns and routing rules."""
+"""Lead mutations: capture, work and convert leads; campaigns; tag, invalid-lead and
+assignment rules."""
 
 import graphene
 
@@ -8,6 +9,11 @@ from crm.graphql.leads.mutations.assignment_rule_save import (
     AssignmentRuleUpdate,
 )
 from crm.graphql.leads.mutations.campaign_save import CampaignCreate, CampaignUpdate
+from crm.graphql.leads.mutations.invalid_rule_save import (
+    InvalidRuleCreate,
+    InvalidRuleDelete,
+    InvalidRuleUpdate,
+)
 from crm.graphql.leads.mutations.lead_assign import LeadAssign
 from crm.graphql.leads.mutations.lead_capture import LeadCapture
 from crm.graphql.leads.mutations.lead_convert import LeadConvert
@@ -32,6 +38,9 @@ class LeadMutations(graphene.ObjectType):
     tag_rule_create = TagRuleCreate.Field()
     tag_rule_update = TagRuleUpdate.Field()
     tag_rule_delete = TagRuleDelete.Field()
+    invalid_rule_create = InvalidRuleCreate.Field()
+    invalid_rule_update = InvalidRuleUpdate.Field()
+    invalid_rule_delete = InvalidRuleDelete.Field()
     assignment_rule_create = AssignmentRuleCreate.Field()
     assignment_rule_update = AssignmentRuleUpdate.Field()
     assignment_rule_delete = AssignmentRuleDelete.Field()
