@@ -48,6 +48,7 @@ bench: install messages services
 	$(PY) -m crm.infra.bench
 	$(PY) -m crm.infra.bench_customers
 	$(PY) -m crm.infra.bench_import
+	$(PY) -m crm.infra.bench_automation
 
 clean:
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache

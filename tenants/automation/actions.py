@@ -124,33 +124,51 @@ def _languages(context: Context, user_ids: set[int]) -> dict[int, str]:
 
 
 def chain_for(context: Context, language: str) -> list[str]:
-    business_unit = context.business_unit
-    return fallback_chain(
-        language or business_unit.language,
-        business_unit.language,
-        business_unit.fallback_languages,
-        business_unit.group.default_language,
-    )
+    key = ("chain", language)
+    if key not in context.cache:
+        business_unit = context.business_unit
+        context.cache[key] = fallback_chain(
+            language or business_unit.language,
+            business_unit.language,
+            business_unit.fallback_languages,
+            business_unit.group.default_language,
+        )
+    chain: list[str] = context.cache[key]
+    return chain
+
+
+def _names(context: Context, rule: Rule, kind: records.RecordKind, language: str) -> dict[str, str]:
+    """The rule's name and the record type's label in `language`, once per run."""
+    key = ("names", rule.pk, kind.name, language)
+    if key not in context.cache:
+        chain = chain_for(context, language)
+        with translation.override(chain[0]):
+            context.cache[key] = {
+                "rule": translated(rule, "name", chain),
+                "record_type": str(RecordType(kind.name).label),
+            }
+    names: dict[str, str] = context.cache[key]
+    return names
 
 
 def render(
     context: Context, rule: Rule, kind: records.RecordKind, text: Any, record: Any, language: str
 ) -> str:
     """A rule's text in `language` (along the BU's fallbacks), placeholders filled."""
-    chain = chain_for(context, language)
+    if not text:
+        return ""
     if isinstance(text, dict):
+        chain = chain_for(context, language)
         chosen = next((text[code] for code in chain if text.get(code)), None)
         text = chosen if chosen is not None else next(iter(text.values()), "")
-    with translation.override(chain[0]):
-        values = {
-            "record": kind.label(record),
-            "rule": translated(rule, "name", chain),
-            "record_type": str(RecordType(kind.name).label),
-        }
+    template = str(text)
+    if "{" not in template:
+        return template
+    values = {**_names(context, rule, kind, language), "record": kind.label(record)}
     try:
-        return str(text).format_map(values)
+        return template.format_map(values)
     except (KeyError, ValueError, IndexError):
-        return str(text)
+        return template
 
 
 def _owner_for_task(context: Context, kind: records.RecordKind, owner: Any, record: Any) -> int:

@@ -204,9 +204,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 ]
 
 
-def install_default_rules(business_unit: BusinessUnit) -> list[str]:
-    """Add the default rules this BU does not have (by `default_code`); returns those added."""
-    del business_unit  # the current schema is the BU's
+def install_default_rules(business_unit: BusinessUnit) -> None:
+    """Add the default rules this BU does not have (by `default_code`); the installer of
+    `crm.tenants.setup`, run in the BU's schema."""
+    add_default_rules()
+
+
+def add_default_rules() -> list[str]:
+    """In the current BU schema: the default rules it lacks; returns the codes added."""
     added: list[str] = []
     with transaction.atomic():
         have = set(Rule.objects.exclude(default_code="").values_list("default_code", flat=True))
@@ -218,11 +223,9 @@ def install_default_rules(business_unit: BusinessUnit) -> list[str]:
             rule_code = code if code not in taken else f"{code}-default"
             names = _texts(spec["names"])
             now = timezone.now()
-            Rule.objects.create(
+            rule = Rule(
                 code=rule_code,
                 default_code=code,
-                name=names["en"],
-                **{f"name_{language}": text for language, text in names.items()},
                 record_type=spec["record_type"],
                 trigger=spec["trigger"],
                 parameters=spec["parameters"],
@@ -233,5 +236,10 @@ def install_default_rules(business_unit: BusinessUnit) -> list[str]:
                 created_at=now,
                 updated_at=now,
             )
+            # `name` first: modeltranslation writes it to the active language's column.
+            rule.name = names["en"]
+            for language, text in names.items():
+                setattr(rule, f"name_{language}", text)
+            rule.save()
             added.append(code)
     return added

@@ -15,6 +15,7 @@ a broken rule never breaks the sales work that triggered it.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import weakref
 from collections.abc import Sequence
@@ -175,6 +176,25 @@ def _insert_firings(rule: Rule, kind: records.RecordKind, items: Sequence[Item],
         item.firing_id = inserted.get((item.record.pk, item.occurrence), 0)
 
 
+def _save_outcomes(context: Context, items: Sequence[Item]) -> None:
+    """Each firing's outcome, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Firing._meta.db_table} AS f SET outcome = v.outcome
+            FROM unnest(%s::bigint[], %s::jsonb[]) AS v(id, outcome)
+            WHERE f.id = v.id
+            """,  # noqa: S608 - the table name is the model's; values are parameters
+            [
+                [item.firing_id for item in items],
+                [
+                    json.dumps({"actor": context.actor, "actions": item.outcome}, default=str)
+                    for item in items
+                ],
+            ],
+        )
+
+
 def fire(
     context: Context, rule: Rule, kind: records.RecordKind, items: Sequence[Item]
 ) -> list[Item]:
@@ -196,16 +216,7 @@ def fire(
         with pghistory.context(**why):
             for index, action in enumerate(rule.actions or []):
                 _perform(context, rule, kind, index, action, fired, actions)
-        Firing.objects.bulk_update(
-            [
-                Firing(
-                    pk=item.firing_id,
-                    outcome={"actor": context.actor, "actions": item.outcome},
-                )
-                for item in fired
-            ],
-            ["outcome"],
-        )
+        _save_outcomes(context, fired)
     return fired
 
 

@@ -41,6 +41,8 @@ EXTERNAL_TYPES = (
 def _names(rule: Rule, names: Mapping[str, str]) -> None:
     if not names or not any(str(text).strip() for text in names.values()):
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field="names", reason="a name is required")
+    # `name` first: modeltranslation writes it to the active language's column.
+    rule.name = str(names.get("en") or next(text for text in names.values() if text)).strip()
     for language, text in names.items():
         if languages.supported(language) != language:
             raise CrmError(ErrorCode.UNKNOWN_LANGUAGE, field="names", language=language)
@@ -51,7 +53,6 @@ def _names(rule: Rule, names: Mapping[str, str]) -> None:
                 reason=f"at most {NAME_LENGTH} characters",
             )
         setattr(rule, build_localized_fieldname("name", language), str(text).strip())
-    rule.name = str(names.get("en") or next(text for text in names.values() if text)).strip()
 
 
 def _choice(value: Any, choices: Any, field: str) -> str:

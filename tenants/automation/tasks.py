@@ -48,10 +48,11 @@ class WebhookDeliveryError(Exception):
 
 
 def _business_unit() -> BusinessUnit:
-    tenant = tenant_connection().tenant
+    tenant: object = tenant_connection().tenant
     if isinstance(tenant, BusinessUnit):
         return tenant
-    found = BusinessUnit.objects.filter(schema_name=tenant_connection().schema_name).first()
+    schema = tenant_connection().schema_name
+    found: BusinessUnit | None = BusinessUnit.objects.filter(schema_name=schema).first()
     if found is None:
         raise RuntimeError("automation tasks run in a business unit's schema")
     return found

@@ -28,7 +28,9 @@ def user(username: str) -> User:
 
 def access(username: str, code: str = "de", group: str = "acme") -> Access:
     business_unit = bu(code, group)
-    return Access(user_principal(user(username)), business_unit, load_policy(business_unit.group_id))
+    return Access(
+        user_principal(user(username)), business_unit, load_policy(business_unit.group_id)
+    )
 
 
 def sales_team(code: str = "de") -> Team:
@@ -38,7 +40,10 @@ def sales_team(code: str = "de") -> Team:
     User.objects.filter(pk=manager.pk).update(email="manager@acme.example", language="de")
     business_unit = bu(code)
     team = Team.objects.create(
-        group_id=business_unit.group_id, business_unit=business_unit, name="Vertrieb", manager=manager
+        group_id=business_unit.group_id,
+        business_unit=business_unit,
+        name="Vertrieb",
+        manager=manager,
     )
     team.members.add(sales)
     return team

@@ -43,12 +43,16 @@ def test_created_rule_creates_a_task_for_the_owner_once(de):
     events.record_created(de, "lead", record)  # the same occurrence: nothing more
     tasks = list(Task.objects.filter(rule_id=made.pk))
     assert len(tasks) == 1
-    assert tasks[0].owner_id == sales.pk and tasks[0].lead_id == record.pk
+    assert tasks[0].owner_id == sales.pk
+    assert tasks[0].lead_id == record.pk
     assert tasks[0].title == f"{record.company_name} anrufen"  # no preference: the BU's German
     assert tasks[0].due_at - tasks[0].remind_at == __import__("datetime").timedelta(hours=1)
     firing = Firing.objects.get(rule=made)
-    assert firing.occurrence == "created" and firing.record_id == record.pk
-    assert firing.outcome["actions"] == [{"type": "CREATE_TASK", "task": tasks[0].pk, "owner": sales.pk}]
+    assert firing.occurrence == "created"
+    assert firing.record_id == record.pk
+    assert firing.outcome["actions"] == [
+        {"type": "CREATE_TASK", "task": tasks[0].pk, "owner": sales.pk}
+    ]
 
     other = lead(owner=sales, country="AT")  # the condition does not hold
     events.record_created(de, "lead", other)
@@ -71,7 +75,8 @@ def test_field_changed_fires_for_its_field_and_sets_fields(de):
     events.fields_changed(de, "lead", record, {"industry": ("", "MACHINERY")}, occurrence="h1")
     events.fields_changed(de, "lead", record, {"industry": ("", "MACHINERY")}, occurrence="h1")
     record.refresh_from_db()
-    assert record.tags == ["fair", "machinery"] and record.overdue is True
+    assert record.tags == ["fair", "machinery"]
+    assert record.overdue is True
     assert Firing.objects.filter(rule=made).count() == 1
     events.fields_changed(de, "lead", record, {"industry": ("X", "MACHINERY")}, occurrence="h2")
     record.refresh_from_db()
@@ -93,7 +98,8 @@ def test_quote_to_negotiation_notifies_legal_and_the_sales_director_once(de):
         ["acme.de.legal", "acme.director"]
     )
     notice = Notification.objects.get(recipient__username="acme.de.legal")
-    assert opportunity.name in notice.subject and notice.record_id == opportunity.pk
+    assert opportunity.name in notice.subject
+    assert notice.record_id == opportunity.pk
     assert notice.record_type == "opportunity"
     # Back and forward again is another occurrence: it fires again.
     events.stage_changed(de, "opportunity", opportunity, "quote", "negotiation", occurrence="3")
@@ -149,7 +155,8 @@ def test_assign_to_a_user_records_the_assignment(de):
     record.refresh_from_db()
     assert record.owner_id == manager.pk
     assignment = LeadAssignment.objects.get(lead=record)
-    assert assignment.to_user_id == manager.pk and assignment.actor.startswith("automation:")
+    assert assignment.to_user_id == manager.pk
+    assert assignment.actor.startswith("automation:")
 
 
 def test_a_failing_action_is_recorded_and_the_others_still_run(de):
