@@ -141,8 +141,7 @@ def filtered_leads(access: Access, filter: dict[str, Any] | None) -> QuerySet[mo
     if before is not None:
         queryset = queryset.filter(created_at__lt=before)
     if filter.get("custom_fields"):
-        readable("custom_fields", "customFields")
-        queryset = filter_custom(queryset, "lead", filter["custom_fields"])
+        queryset = filter_custom(queryset, "lead", filter["custom_fields"], access=access)
     return queryset
 
 

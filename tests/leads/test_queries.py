@@ -308,3 +308,57 @@ def test_search_and_newest_first_are_served_by_indexes(de):
             assert f"lead_{column}_prefix" in plan, plan
         newest = filtered_leads(access, None).order_by("-created_at", "id")[:51].explain()
         assert "lead_newest" in newest, newest
+
+
+def test_custom_fields_are_captured_shown_and_filtered(de, graphql):
+    from crm.tenants.customfields.models import FieldDefinition
+
+    with schema_context(DE):
+        FieldDefinition.objects.create(
+            record_type="lead",
+            code="fleet",
+            label="Fleet size",
+            label_de="Flottengröße",
+            kind="NUMBER",
+        )
+    capture = """mutation($lead: LeadInput!) { leadCapture(lead: $lead) {
+      errors { field code } lead { id customFields { code label number } } } }"""
+    made = payload(
+        graphql(
+            capture,
+            {
+                "lead": {
+                    "lastName": "Fuchs",
+                    "companyName": "Flotte AG",
+                    "customFields": [{"code": "fleet", "number": "120"}],
+                }
+            },
+            bu="acme.de",
+            as_="acme.de.sales",
+            language="de",
+        ),
+        "leadCapture",
+    )
+    assert made["errors"] == []
+    assert made["lead"]["customFields"] == [
+        {"code": "fleet", "label": "Flottengröße", "number": "120"}
+    ]
+    bad = payload(
+        graphql(
+            capture,
+            {"lead": {"lastName": "X", "customFields": [{"code": "fleet", "text": "many"}]}},
+            bu="acme.de",
+            as_="acme.de.sales",
+        ),
+        "leadCapture",
+    )
+    assert codes(bad) == [("customFields.fleet", "INVALID_ARGUMENT")]
+    with schema_context(DE):
+        make_lead(company_name="Other", owner="acme.de.sales")
+    found = graphql(
+        LEADS,
+        {"n": 10, "filter": {"customFields": [{"code": "fleet", "equals": "120"}]}},
+        bu="acme.de",
+        as_="acme.de.sales",
+    )
+    assert names(found) == ["Flotte AG"]
