@@ -89,3 +89,32 @@ def test_helper_reaches_every_stage(world: Any) -> None:
         expected = {"won": "won", "lost": "lost"}.get(code, code)
         assert deal.stage_code == expected
     assert material_ids(access_of("acme.de.sales"))
+
+
+def test_a_stage_hq_adds_later_reaches_each_bu_on_the_next_run(world: Any) -> None:
+    from crm.masterdata.sales.models import StageTemplate
+
+    access = access_of("acme.de.manager")
+    template = PipelineTemplate.objects.get(group=access.business_unit.group, code="standard")
+    StageTemplate.objects.create(
+        template=template,
+        code="proof_of_concept",
+        name="Proof of concept",
+        name_en="Proof of concept",
+        name_de="Machbarkeitsnachweis",
+        position=35,
+        probability=50,
+        required_activities=["VISIT"],
+    )
+    with schema_context(access.business_unit.schema_name):
+        quote = Pipeline.objects.get(is_default=True).stages.get(code="quote")
+        quote.probability = 65
+        quote.save()
+    set_up_business_unit(access.business_unit)
+    with schema_context(access.business_unit.schema_name):
+        pipeline = Pipeline.objects.get(is_default=True)
+        codes = list(pipeline.stages.order_by("position").values_list("code", flat=True))
+        assert codes.index("solution") < codes.index("proof_of_concept") < codes.index("quote")
+        added = pipeline.stages.get(code="proof_of_concept")
+        assert (added.name_de, added.required_activities) == ("Machbarkeitsnachweis", ["VISIT"])
+        assert pipeline.stages.get(code="quote").probability == 65
