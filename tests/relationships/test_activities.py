@@ -16,7 +16,6 @@ from crm.tenants.automation import events
 from crm.tenants.contacts.models import Activity
 from crm.tenants.leads.models import Lead
 from crm.tenants.localcustomers.models import LocalCustomer
-from crm.tenants.opportunities.models import Opportunity
 from crm.tests.relationships.helpers import (
     bu_account,
     bu_activity,
@@ -207,7 +206,8 @@ def test_activities_are_listed_by_time_and_filtered(world, graphql, settings, ac
     assert [e["node"]["subject"] for e in notes.data["activities"]["edges"]] == ["New"]
     # HQ reads activities but not their body, the finance team reads them too.
     hq = graphql(
-        "query($id: ID!) { activities(first: 5, filter: {account: $id}) { edges { node { subject body } } } }",
+        "query($id: ID!) { activities(first: 5, filter: {account: $id}) "
+        "{ edges { node { subject body } } } }",
         {"id": gid("Account", account)},
         bu="acme.de",
         as_="acme.director",

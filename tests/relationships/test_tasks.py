@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -27,7 +26,9 @@ mutation($owner: ID, $due: DateTime!, $remind: DateTime, $account: ID, $title: S
   taskCreate(title: $title, dueAt: $due, remindAt: $remind, owner: $owner, account: $account) {
     errors { field code } task { id title status owner { username } account { localCode } } } }
 """
-COMPLETE = "mutation($id: ID!) { taskComplete(id: $id) { errors { field code } task { status completedAt } } }"
+COMPLETE = """
+mutation($id: ID!) { taskComplete(id: $id) { errors { field code } task { status completedAt } } }
+"""
 CANCEL = "mutation($id: ID!) { taskCancel(id: $id) { errors { field code } task { status } } }"
 UPDATE = """
 mutation($id: ID!, $owner: ID, $remind: DateTime) {
@@ -94,7 +95,8 @@ def test_completing_and_cancelling_go_through_the_policy(world, graphql, setting
     theirs = bu_task("acme.de", owner="acme.de.manager")
     as_sales = {"bu": "acme.de", "as_": "acme.de.sales"}
     completed = graphql(COMPLETE, {"id": gid("Task", done)}, **as_sales).data["taskComplete"]
-    assert completed["errors"] == [] and completed["task"]["status"] == "DONE"
+    assert completed["errors"] == []
+    assert completed["task"]["status"] == "DONE"
     assert completed["task"]["completedAt"] is not None
     again = graphql(COMPLETE, {"id": gid("Task", done)}, **as_sales).data["taskComplete"]
     assert codes(again) == [("RECORD_CLOSED", "id")]
