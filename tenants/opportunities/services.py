@@ -40,7 +40,7 @@ from moneyed import Money
 
 from crm.masterdata import fx
 from crm.masterdata.access import MATERIAL
-from crm.masterdata.models import Material
+from crm.masterdata.models import Material, RateType
 from crm.masterdata.sales.models import CloseReason, ProbabilityBand, ScoreCriterion, StageKind
 from crm.platform.accounts.models import Membership, User
 from crm.platform.core.errors import CrmError, ErrorCode
@@ -54,6 +54,7 @@ from crm.tenants.contacts.models import Activity, Contact
 from crm.tenants.customfields.services import clean_custom, missing_required
 from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
 from crm.tenants.localcustomers.models import LocalCustomer
+from crm.tenants.models import BusinessUnit
 from crm.tenants.opportunities.access import OPPORTUNITY
 from crm.tenants.opportunities.models import (
     DealClass,
@@ -286,64 +287,74 @@ def conversion_of(access: Access, deal: Opportunity) -> ConversionInfo:
 RATE_PLACES = Decimal("0.000000000001")
 
 
-def _convert(
-    access: Access, amount: Decimal, source: str, target: str, day: datetime.date
-) -> tuple[Decimal, Decimal, datetime.date] | None:
-    try:
-        rate = fx.rate_for(group=access.business_unit.group, base=source, quote=target, on=day)
-    except CrmError as error:
-        if error.code == ErrorCode.RATE_NOT_FOUND:
-            return None
-        raise
-    converted = round_money(Money(amount * rate.rate, target)).amount
-    return converted, rate.rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP), rate.date
+RateCache = dict[tuple[str, str, datetime.date], fx.Rate | None]
 
 
-def convert_amounts(access: Access, deal: Opportunity) -> None:
+def _rate(
+    business_unit: BusinessUnit, source: str, target: str, day: datetime.date, cache: RateCache
+) -> fx.Rate | None:
+    key = (source, target, day)
+    if key not in cache:
+        try:
+            cache[key] = fx.rate_for(group=business_unit.group, base=source, quote=target, on=day)
+        except CrmError as error:
+            if error.code != ErrorCode.RATE_NOT_FOUND:
+                raise
+            cache[key] = None
+    return cache[key]
+
+
+def convert_amounts(
+    business_unit: BusinessUnit, deal: Opportunity, cache: RateCache | None = None
+) -> None:
     """Set the deal's BU and group amounts for its amount, currency and FX date (no save)."""
+    cache = {} if cache is None else cache
     day = deal.closed_on if deal.status != StageKind.OPEN and deal.closed_on else None
     day = day or deal.expected_close
     deal.fx_date = day
-    targets = (
-        ("bu", access.business_unit.currency),
-        ("group", access.business_unit.group.currency),
-    )
+    targets = (("bu", business_unit.currency), ("group", business_unit.group.currency))
     for name, target in targets:
-        result = None
+        amount = rate_value = rate_date = None
         if deal.amount is not None and deal.currency and day is not None:
-            result = _convert(access, deal.amount, deal.currency, target, day)
-        amount, rate, rate_date = result if result is not None else (None, None, None)
+            rate = _rate(business_unit, deal.currency, target, day, cache)
+            if rate is not None:
+                amount = round_money(Money(deal.amount * rate.rate, target)).amount
+                rate_value = rate.rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+                rate_date = rate.date
         setattr(deal, f"amount_{name}", amount)
-        setattr(deal, f"fx_rate_{name}", rate)
+        setattr(deal, f"fx_rate_{name}", rate_value)
         setattr(deal, f"fx_rate_{name}_date", rate_date)
 
 
-def refresh_conversions(access: Access, *, on: datetime.date | None = None) -> int:
-    """Convert again the deals whose FX date is `on` (every dated deal without `on`), e.g.
-    after rates were imported or replaced; returns how many deals changed."""
+CONVERTED_FIELDS = (
+    "amount_bu",
+    "amount_group",
+    "fx_date",
+    "fx_rate_bu",
+    "fx_rate_bu_date",
+    "fx_rate_group",
+    "fx_rate_group_date",
+)
+
+
+def refresh_conversions(business_unit: BusinessUnit, *, since: datetime.date | None = None) -> int:
+    """Convert again, in the current BU schema, the deals whose FX date a change of the rates
+    of `since` can reach (that day and the rate's maximum age after it; every dated deal
+    without `since`), e.g. after rates were imported or replaced. Returns how many changed."""
     queryset = Opportunity.objects.exclude(fx_date=None).exclude(amount=None)
-    if on is not None:
-        queryset = queryset.filter(fx_date=on)
-    changed = 0
+    if since is not None:
+        reach = fx.MAX_RATE_AGE[RateType.SPOT]
+        queryset = queryset.filter(fx_date__gte=since, fx_date__lte=since + reach)
+    cache: RateCache = {}
+    changed: list[Opportunity] = []
     with transaction.atomic():
-        for deal in queryset.select_for_update():
-            before = (deal.amount_bu, deal.amount_group, deal.fx_rate_bu, deal.fx_rate_group)
-            convert_amounts(access, deal)
-            after = (deal.amount_bu, deal.amount_group, deal.fx_rate_bu, deal.fx_rate_group)
-            if before != after:
-                deal.save(
-                    update_fields=[
-                        "amount_bu",
-                        "amount_group",
-                        "fx_date",
-                        "fx_rate_bu",
-                        "fx_rate_bu_date",
-                        "fx_rate_group",
-                        "fx_rate_group_date",
-                    ]
-                )
-                changed += 1
-    return changed
+        for deal in queryset.select_for_update().order_by("pk"):
+            before = [getattr(deal, name) for name in CONVERTED_FIELDS]
+            convert_amounts(business_unit, deal, cache)
+            if before != [getattr(deal, name) for name in CONVERTED_FIELDS]:
+                changed.append(deal)
+        Opportunity.objects.bulk_update(changed, CONVERTED_FIELDS, batch_size=500)
+    return len(changed)
 
 
 def _event(
@@ -442,7 +453,7 @@ def create_opportunity(
         )
         if deal.primary_contact is not None:
             _contact_of_account(deal.primary_contact, deal.account)
-        convert_amounts(access, deal)
+        convert_amounts(access.business_unit, deal)
         materials = _visible_materials(access, products)
         missing = _missing_fields(deal, stage, stages, product_count=len(materials))
         if missing:
@@ -562,7 +573,7 @@ def update_opportunity(
         ]
         if missing:
             raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field=missing[0], object=OBJECT)
-        convert_amounts(access, deal)
+        convert_amounts(access.business_unit, deal)
         deal.updated_at = timezone.now()
         deal.save()
         after = {
@@ -721,7 +732,7 @@ def _move(
     deal.stage_entered_at = timezone.now()
     deal.updated_at = deal.stage_entered_at
     deal.probability = _default_probability(deal, target, access.business_unit.group_id)
-    convert_amounts(access, deal)
+    convert_amounts(access.business_unit, deal)
     deal.save()
     event = _event(
         access,

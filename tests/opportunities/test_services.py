@@ -118,3 +118,41 @@ def test_a_stage_hq_adds_later_reaches_each_bu_on_the_next_run(world: Any) -> No
         added = pipeline.stages.get(code="proof_of_concept")
         assert (added.name_de, added.required_activities) == ("Machbarkeitsnachweis", ["VISIT"])
         assert pipeline.stages.get(code="quote").probability == 65
+
+
+def test_refreshing_conversions_after_a_rate_arrives(world: Any) -> None:
+    import datetime
+    from decimal import Decimal
+
+    from crm.masterdata.models import ExchangeRate
+
+    access = access_of("acme.de.sales")
+    day = datetime.date(2026, 9, 14)
+    with schema_context(access.business_unit.schema_name):
+        deal = services.create_opportunity(
+            access,
+            name="Herbst",
+            account=make_account(access),
+            amount="100",
+            expected_close=day,
+        )
+        assert deal.amount_group is None
+        assert deal.amount_bu == Decimal("100.00")
+    ExchangeRate.objects.create(
+        group=access.business_unit.group,
+        base="CNY",
+        quote="EUR",
+        date=day - datetime.timedelta(days=3),
+        rate=Decimal("0.1"),
+    )
+    with schema_context(access.business_unit.schema_name):
+        assert (
+            services.refresh_conversions(
+                access.business_unit, since=day - datetime.timedelta(days=3)
+            )
+            == 1
+        )
+        deal.refresh_from_db()
+        assert deal.amount_group == Decimal("1000.00")
+        assert deal.fx_rate_group_date == day - datetime.timedelta(days=3)
+        assert services.refresh_conversions(access.business_unit) == 0
