@@ -457,7 +457,9 @@ def create_opportunity(
         materials = _visible_materials(access, products)
         missing = _missing_fields(deal, stage, stages, product_count=len(materials))
         if missing:
-            raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field=missing[0], object=OBJECT)
+            raise CrmError(
+                ErrorCode.REQUIRED_FIELD_MISSING, field=argument(missing[0]), object=OBJECT
+            )
         deal.save()
         OpportunityProduct.objects.bulk_create(
             OpportunityProduct(opportunity=deal, material_id=material_id, quantity=quantity)
@@ -572,7 +574,9 @@ def update_opportunity(
             if name not in missing_before
         ]
         if missing:
-            raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field=missing[0], object=OBJECT)
+            raise CrmError(
+                ErrorCode.REQUIRED_FIELD_MISSING, field=argument(missing[0]), object=OBJECT
+            )
         convert_amounts(access.business_unit, deal)
         deal.updated_at = timezone.now()
         deal.save()
@@ -605,6 +609,14 @@ def _require_open(deal: Opportunity) -> None:
 
 
 # -- entry conditions -----------------------------------------------------------------------
+
+
+def argument(name: str) -> str:
+    """The API's name of a deal field (`expected_close` -> `expectedClose`)."""
+    if name.startswith("customFields."):
+        return name
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _empty(value: Any) -> bool:
@@ -809,7 +821,7 @@ def close(
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field="outcome", reason="WON or LOST")
     code = (reason_code or "").strip().upper()
     if not code:
-        raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field="reason", object=OBJECT)
+        raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field="closeReason", object=OBJECT)
     with transaction.atomic():
         deal = _locked(access, deal)
         _require_open(deal)
@@ -818,7 +830,7 @@ def close(
         matching = next((r for r in known if r.kind == outcome), None)
         if matching is None:
             why = f"not a reason for a {outcome.lower()} deal" if known else "no such close reason"
-            raise CrmError(ErrorCode.INVALID_ARGUMENT, field="reason", reason=why)
+            raise CrmError(ErrorCode.INVALID_ARGUMENT, field="closeReason", reason=why)
         stages = stages_of(deal.pipeline_id)
         target = _outcome_stage(stages, outcome)
         if outcome == StageKind.WON:

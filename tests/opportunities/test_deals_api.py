@@ -435,7 +435,7 @@ def test_closing_won_and_lost_with_reasons_and_reopening(eu: Any, graphql: Any) 
         return payload
 
     assert [(e["field"], e["code"]) for e in close("WON", "COMPETITOR")["errors"]] == [
-        ("reason", "INVALID_ARGUMENT")
+        ("closeReason", "INVALID_ARGUMENT")
     ]
     assert close("WON", "NOPE")["errors"][0]["code"] == "INVALID_ARGUMENT"
     assert close("WON", "")["errors"][0]["code"] == "REQUIRED_FIELD_MISSING"
@@ -597,3 +597,15 @@ def test_a_requirement_added_later_blocks_only_clearing_that_field(eu: Any, grap
     ]
     with schema_context("bu_acme_de"):
         assert Opportunity.objects.get(pk=deal.pk).grade == "A"
+
+
+def test_a_required_field_is_named_as_the_api_names_it(eu: Any, graphql: Any) -> None:
+    with schema_context("bu_acme_de"):
+        FieldRequirement.objects.create(
+            record_type="opportunity", field="expected_close", from_stage=""
+        )
+    reply = graphql(
+        CREATE, {"name": "Ohne Datum", "account": account_id()}, bu="acme.de", as_=SALES
+    )
+    assert reply.data["opportunityCreate"]["errors"][0]["field"] == "expectedClose"
+    assert reply.data["opportunityCreate"]["errors"][0]["code"] == "REQUIRED_FIELD_MISSING"
