@@ -103,6 +103,7 @@ class AutomationQueries(graphene.ObjectType):
             )
         except CrmError as error:
             raise graphql_error(error) from error
+        info.context.__dict__["_automation_rule_page"] = [rule.pk for rule in page.records]
         connection: AutomationRuleConnection = connection_from_page(AutomationRuleConnection, page)
         return connection
 

@@ -220,7 +220,10 @@ class AutomationRule(graphene.ObjectType):
 
     @staticmethod
     def resolve_firings(root: models.Rule, info: graphene.ResolveInfo, last: int = 20) -> Any:
-        return _firings_loader(info, max(0, min(last, MAX_FIRINGS))).load(root.pk)
+        loader = _firings_loader(info, max(0, min(last, MAX_FIRINGS)))
+        # The rules of the page being resolved, in one batch (announced by automationRules).
+        loader.expect(info.context.__dict__.get("_automation_rule_page", ()))
+        return loader.load(root.pk)
 
 
 class AutomationRuleConnection(CountedConnection):

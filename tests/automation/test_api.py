@@ -277,6 +277,20 @@ def test_notifications_are_their_recipients_own(world, graphql, eu, settings):
         legal = Notification.objects.get(recipient__username="acme.de.legal")
     mine = graphql(NOTIFICATIONS, bu="acme.de", as_="acme.de.legal").data["notifications"]
     assert mine["totalCount"] == 1
+    with schema_context("bu_acme_de"):
+        rule_id = to_global_id(
+            "AutomationRule", Rule.objects.get(default_code="deal-quote-to-negotiation").pk
+        )
+    firings = graphql(
+        "query($id: ID!) { automationRule(id: $id) { firings(last: 3) { occurrence "
+        "record { type id } outcome } } }",
+        {"id": rule_id},
+        bu="acme.de",
+        as_="acme.de.manager",
+    ).data["automationRule"]["firings"]
+    assert [f["occurrence"] for f in firings] == ["stage:quote>negotiation@t1"]
+    assert firings[0]["record"]["id"] == to_global_id("Opportunity", opportunity.pk)
+    assert len(json.loads(firings[0]["outcome"])["actions"][0]["notifications"]) == 2
     node = mine["edges"][0]["node"]
     assert node["ruleCode"] == "deal-quote-to-negotiation"
     assert node["record"] == {
@@ -390,3 +404,35 @@ def test_the_webhook_secret_is_for_rule_keepers(world, graphql, eu):
         == 64
     )
     assert graphql(query, bu="acme.de", as_="acme.de.sales").codes == ["PERMISSION_DENIED"]
+
+
+def test_the_rule_list_with_firings_costs_the_same_sql_for_more_rules(world, graphql, eu):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            reply = graphql(RULES, bu="acme.de", as_="acme.de.manager")
+        assert reply.errors == []
+        return len(queries)
+
+    with schema_context("bu_acme_de"):
+        record = lead()
+        for n in range(2):
+            made = Rule.objects.create(
+                code=f"sql-{n}", name="x", record_type="lead", trigger="CREATED"
+            )
+            Firing.objects.create(
+                rule=made, record_type="lead", record_id=record.pk, occurrence="x"
+            )
+    statements()  # the first request issues the token and records its use
+    few = statements()
+    with schema_context("bu_acme_de"):
+        for n in range(2, 8):
+            made = Rule.objects.create(
+                code=f"sql-{n}", name="x", record_type="lead", trigger="CREATED"
+            )
+            Firing.objects.create(
+                rule=made, record_type="lead", record_id=record.pk, occurrence="x"
+            )
+    assert statements() == few

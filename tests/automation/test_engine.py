@@ -195,3 +195,69 @@ def test_rules_of_one_bu_never_fire_for_another(world):
         assert not Firing.objects.exists()
     with schema_context("bu_acme_de"):
         assert not Firing.objects.exists()
+
+
+def test_assign_by_the_bus_assignment_rules(de):
+    from crm.tenants.leads.models import AssignmentRule, LeadAssignment
+
+    manager = user("acme.de.manager")
+    routing = AssignmentRule.objects.create(
+        name="Austria to the manager",
+        method="USER",
+        user=manager,
+        conditions=[{"field": "country", "op": "eq", "value": "AT"}],
+    )
+    rule(
+        record_type="lead",
+        trigger="FIELD_CHANGED",
+        parameters={"field": "country"},
+        actions=[{"type": "ASSIGN", "rule": "assignment_rules"}],
+    )
+    record = lead(owner=user("acme.de.sales"), country="AT")
+    events.fields_changed(de, "lead", record, {"country": ("DE", "AT")}, occurrence="move")
+    record.refresh_from_db()
+    assert record.owner_id == manager.pk
+    assert LeadAssignment.objects.get(lead=record).rule == routing
+
+
+def test_a_task_for_the_owners_manager_and_an_engagement_on_a_contact(de):
+    from crm.tenants.automation import services
+    from crm.tenants.contacts.models import Activity, Contact, Task
+
+    sales_team()
+    made = rule(
+        record_type="contact",
+        trigger="EXTERNAL",
+        parameters={"events": ["LINK_CLICKED"]},
+        actions=[
+            {"type": "LOG_ACTIVITY", "subject": "Clicked: {record}"},
+            {
+                "type": "CREATE_TASK",
+                "title": "Call back",
+                "due_in_hours": 2,
+                "owner": "owner_manager",
+            },
+        ],
+    )
+    contact = Contact.objects.create(last_name="Muster", owner=user("acme.de.sales"))
+    for _twice in range(2):
+        services.external_event_record(
+            de,
+            kind="LINK_CLICKED",
+            record_type="contact",
+            record_id=contact.pk,
+            external_id="click-7",
+            occurred_at=None,
+            details={"url": "https://acme.example/offer"},
+        )
+    # Ours and the shipped engagement rule's: one each, however often the click is reported.
+    subjects = sorted(Activity.objects.filter(contact=contact).values_list("subject", flat=True))
+    assert len(subjects) == 2
+    assert any(subject.startswith("Clicked: ") for subject in subjects)
+    assert set(Activity.objects.filter(contact=contact).values_list("kind", flat=True)) == {
+        "ENGAGEMENT"
+    }
+    task = Task.objects.get(rule_id=made.pk)
+    assert task.owner == user("acme.de.manager")
+    assert task.contact_id == contact.pk
+    assert Firing.objects.filter(rule=made).count() == 1
