@@ -358,6 +358,13 @@ def capture_lead(
             reason=f"at most {KEY_LENGTH} characters",
         )
     access.require(Action.CREATE, LEAD)  # refused before the input is even looked at
+    digest = _digest({**data, "channel": channel, "owner": owner_id})
+    if key is not None:
+        # A resubmission is answered with the first lead, even if the configuration changed
+        # since (a campaign ended, a field became required).
+        existing = _idempotent(key, digest)
+        if existing is not None:
+            return Captured(existing, created=False)
     cleaned = clean_input(access, data)
     access.require(Action.CREATE, LEAD, cleaned.governed)
     if owner_id is not None:
@@ -366,12 +373,8 @@ def capture_lead(
     lead = Lead(channel=channel[:20], **cleaned.values)
     lead.custom = cleaned.custom or {}
     require_fields(lead)
-    digest = _digest({**data, "channel": channel, "owner": owner_id})
     with transaction.atomic():
         if key is not None:
-            existing = _idempotent(key, digest)
-            if existing is not None:
-                return Captured(existing, created=False)
             lead.idempotency_key = key
             lead.capture_digest = digest
             try:

@@ -349,3 +349,26 @@ def test_two_concurrent_submits_make_one_lead(world, settings):
         cleaner = threading.Thread(target=clean_up)
         cleaner.start()
         cleaner.join(10)
+
+
+def test_resubmission_is_answered_even_after_the_configuration_changed(de, graphql):
+    from crm.tenants.customfields.models import FieldRequirement
+
+    token = as_key(graphql)
+    first = payload(
+        graphql(CAPTURE, {"lead": form(), "key": "k-3"}, bu="acme.de", token=token),
+        "leadCapture",
+    )
+    with schema_context(DE):
+        FieldRequirement.objects.create(record_type="lead", field="region")
+    again = payload(
+        graphql(CAPTURE, {"lead": form(), "key": "k-3"}, bu="acme.de", token=token),
+        "leadCapture",
+    )
+    assert again["errors"] == []
+    assert again["lead"]["id"] == first["lead"]["id"]
+    fresh = payload(
+        graphql(CAPTURE, {"lead": form(), "key": "k-4"}, bu="acme.de", token=token),
+        "leadCapture",
+    )
+    assert codes(fresh) == [("region", "REQUIRED_FIELD_MISSING")]
