@@ -5,9 +5,9 @@ reasons. Each write is checked by the policy (`sales_setup`), validated as a who
 - A pipeline template is written with its whole list of stages (created, updated by code, and
   stages left out removed). Stage positions and codes are unique, probabilities 0–100, and the
   WON and LOST stages exist exactly once each, with at least one open stage before them. BU
-  pipelines already localized keep their copies (a stage removed from the template stays in a
-  BU pipeline as the BU's own; a stage added is added to each BU pipeline by the next
-  migration's installer run).
+  pipelines already localized keep their copies as they are (a stage removed from the template
+  stays in them, still marked as the template's; a stage added reaches each BU pipeline with
+  the next installer run, on the next cell migration).
 - The scorecard is written as a whole: criteria by code (those left out are deactivated, not
   deleted, so past answers keep their meaning) with weights > 0 and a max rating 1–100, and
   the bands replaced: ascending minimum scores starting at 0, probabilities 0–100 that never
