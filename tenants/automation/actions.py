@@ -159,7 +159,14 @@ def render(
         return ""
     if isinstance(text, dict):
         chain = chain_for(context, language)
-        chosen = next((text[code] for code in chain if text.get(code)), None)
+        chosen = next(
+            (
+                text.get(code) or text.get(code.replace("-", "_"))
+                for code in chain
+                if text.get(code) or text.get(code.replace("-", "_"))
+            ),
+            None,
+        )
         text = chosen if chosen is not None else next(iter(text.values()), "")
     template = str(text)
     if "{" not in template:

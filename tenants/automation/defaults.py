@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from modeltranslation.utils import build_localized_fieldname
 
 from crm.tenants.automation.models import RecordType, Rule, Trigger
 from crm.tenants.models import BusinessUnit
@@ -24,8 +25,9 @@ Texts = tuple[str, str, str, str]
 
 
 def _texts(texts: Texts) -> dict[str, str]:
+    """{language code: text}, the codes of settings.LANGUAGES (zh-hans)."""
     en, de, ja, zh_hans = texts
-    return {"en": en, "de": de, "ja": ja, "zh_hans": zh_hans}
+    return {"en": en, "de": de, "ja": ja, "zh-hans": zh_hans}
 
 
 ENGAGEMENT = ["EMAIL_OPENED", "LINK_CLICKED"]
@@ -239,7 +241,7 @@ def add_default_rules() -> list[str]:
             # `name` first: modeltranslation writes it to the active language's column.
             rule.name = names["en"]
             for language, text in names.items():
-                setattr(rule, f"name_{language}", text)
+                setattr(rule, build_localized_fieldname("name", language), text)
             rule.save()
             added.append(code)
     return added

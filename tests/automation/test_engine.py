@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django_tenants.utils import schema_context
 
+from crm.platform.accounts.models import User
 from crm.tenants.automation import events
 from crm.tenants.automation.models import Firing, Notification, Rule
 from crm.tenants.automation.tasks import email_notifications
@@ -88,6 +89,7 @@ def test_quote_to_negotiation_notifies_legal_and_the_sales_director_once(de):
     """The shipped default rule: legal of this BU and the HQ director (group level)."""
     assert Rule.objects.filter(default_code="deal-quote-to-negotiation", active=True).exists()
     sales = user("acme.de.sales")
+    User.objects.filter(username="acme.de.legal").update(language="zh-hans")
     opportunity = deal(sales)
     events.stage_changed(de, "opportunity", opportunity, "qualify", "quote", occurrence="1")
     assert not Notification.objects.exists()
@@ -98,7 +100,7 @@ def test_quote_to_negotiation_notifies_legal_and_the_sales_director_once(de):
         ["acme.de.legal", "acme.director"]
     )
     notice = Notification.objects.get(recipient__username="acme.de.legal")
-    assert opportunity.name in notice.subject
+    assert notice.subject == f"{opportunity.name} 已进入谈判：需要审核合同"  # their language
     assert notice.record_id == opportunity.pk
     assert notice.record_type == "opportunity"
     # Back and forward again is another occurrence: it fires again.
@@ -261,3 +263,15 @@ def test_a_task_for_the_owners_manager_and_an_engagement_on_a_contact(de):
     assert task.owner == user("acme.de.manager")
     assert task.contact_id == contact.pk
     assert Firing.objects.filter(rule=made).count() == 1
+
+
+def test_default_rule_texts_are_in_every_language(de):
+    from django.conf import settings
+
+    codes = {code for code, _name in settings.LANGUAGES}
+    for made in Rule.objects.exclude(default_code=""):
+        assert all(getattr(made, f"name_{code.replace('-', '_')}") for code in codes), made.code
+        for action in made.actions:
+            for key in ("subject", "title"):
+                if key in action:
+                    assert set(action[key]) == codes, (made.code, key)
