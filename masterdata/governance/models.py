@@ -15,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from crm.platform.core.placement import shared_model
 
 
+class RequestKind(models.TextChoices):
+    UPDATE = "UPDATE", _("change an existing customer")
+    CREATE = "CREATE", _("create a new customer")
+
+
 class RequestStatus(models.TextChoices):
     PENDING = "PENDING", _("pending")
     APPROVED = "APPROVED", _("approved")
@@ -27,8 +32,14 @@ class ChangeRequest(models.Model):
     business_unit = models.ForeignKey(
         "tenants.BusinessUnit", on_delete=models.PROTECT, related_name="+"
     )
+    kind = models.CharField(max_length=6, choices=RequestKind.choices, default=RequestKind.UPDATE)
+    # UPDATE: the record to change. CREATE: none until approved, then the record created.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="change_requests"
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="change_requests",
     )
     proposed = models.JSONField(help_text=_("Field -> proposed value."))
     base = models.JSONField(help_text=_("Field -> value when the request was filed."))
@@ -54,10 +65,16 @@ class ChangeRequest(models.Model):
                 name="decided_requests_have_a_decider",
                 condition=Q(status="PENDING") | Q(decided_at__isnull=False),
             ),
+            models.CheckConstraint(
+                name="change_requests_name_their_customer",
+                condition=Q(kind="UPDATE", customer__isnull=False)
+                | Q(kind="CREATE", status="APPROVED", customer__isnull=False)
+                | (Q(kind="CREATE", customer__isnull=True) & ~Q(status="APPROVED")),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.pk} {self.status} {self.customer_id}"
+        return f"{self.pk} {self.kind} {self.status} {self.customer_id}"
 
 
 class MergeStatus(models.TextChoices):

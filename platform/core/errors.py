@@ -54,6 +54,7 @@ class ErrorCode(enum.StrEnum):
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     RECORD_DUPLICATE = "RECORD_DUPLICATE"
     RECORD_CLOSED = "RECORD_CLOSED"
+    AWAITING_APPROVAL = "AWAITING_APPROVAL"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -124,6 +125,9 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ),
     ErrorCode.RECORD_DUPLICATE: _("A %(object)s with the same %(reason)s already exists: %(id)s."),
     ErrorCode.RECORD_CLOSED: _("The %(object)s is %(status)s and can no longer be changed."),
+    ErrorCode.AWAITING_APPROVAL: _(
+        "The %(object)s waits for headquarters to decide on its request for a new customer."
+    ),
     ErrorCode.DUPLICATE_SUSPECTED: _(
         "%(count)s existing customers look like this one; confirm to create it anyway."
     ),
