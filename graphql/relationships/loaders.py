@@ -177,6 +177,10 @@ class RelationshipLoaders:
             if missing:
                 queryset = LocalCustomer.objects.filter(pk__in=missing)
                 found.update({a.pk: a for a in access.visible(LOCAL_CUSTOMER, queryset)})
+            # Their nested lists are then read for all of them at once too.
+            for key in ids:
+                if found.get(key) is not None:
+                    self.accounts.setdefault(key, found[key])
             return {key: found.get(key) for key in ids}
 
         def contacts(ids: list[int]) -> dict[int, Contact | None]:
@@ -198,7 +202,14 @@ class RelationshipLoaders:
         loaded = self.lists.setdefault((key or name, first), {})
         if account.pk not in loaded:
             missing = [pk for pk in self.accounts if pk not in loaded]
-            loaded.update(fetch(self.access, name, first, missing))
+            found = fetch(self.access, name, first, missing)
+            loaded.update(found)
+            self.users.expect(
+                record.owner_id
+                for records in found.values()
+                for record in records
+                if record.owner_id is not None
+            )
         return loaded.get(account.pk, [])
 
     def _deals(self, name: str, first: int, account: LocalCustomer) -> list[Any]:

@@ -102,3 +102,32 @@ def test_the_360_view_content(world, graphql, settings):
     assert data["openOpportunities"][0]["owner"] == {"username": "acme.de.sales"}
     assert [d["status"] for d in data["closedOpportunities"]] == ["WON", "WON"]
     assert [t["title"] for t in data["tasks"]] == ["Task 0", "Task 1"]
+
+
+NESTED = """
+{ contacts(first: 50) { edges { node { lastName
+  account { localCode contacts(first: 3) { lastName owner { username } } } } } } }
+"""
+
+
+def test_accounts_reached_from_a_contact_list_load_their_lists_together(world, graphql, settings):
+    settings.REGION = "eu"
+    graphql("{ __typename }", bu="acme.de", as_="acme.de.sales")
+
+    def add(number: int) -> None:
+        customer = golden(world.acme_id, f"C-N{number:02d}", f"Nested {number}")
+        account = bu_account("acme.de", customer, owner="acme.de.sales")
+        for person in range(2):
+            bu_contact("acme.de", account, last_name=f"N{number}-{person}", owner="acme.de.sales")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            reply = graphql(NESTED, bu="acme.de", as_="acme.de.sales")
+        assert reply.errors == [], reply.errors
+        return len(queries.captured_queries)
+
+    add(0)
+    one = count()
+    for number in range(1, 15):
+        add(number)
+    assert count() == one
