@@ -20,6 +20,7 @@ from crm.platform.core.errors import CrmError
 from crm.platform.permissions.engine import history_context
 from crm.platform.permissions.vocabulary import Action
 from crm.tenants.models import BusinessUnit, Group
+from crm.tenants.opportunities.tasks import refresh_conversions_task
 from crm.tenants.pricebook.tasks import refresh_price_book_task
 
 IMPORT_FX_RATES = "crm.masterdata.import_fx_rates"
@@ -53,8 +54,9 @@ def import_fx_rates_task(*, actor: Actor, csv_text: str, source: str) -> dict[st
     return {"rates": count, "repriced": reprice_after_commit(group)}
 
 
-def reprice_after_commit(group: Group) -> list[str]:
-    """Once the rates are committed, refresh the price book of each of the group's BUs here."""
+def reprice_after_commit(group: Group, day: datetime.date | None = None) -> list[str]:
+    """Once the rates are committed, refresh the price book of each of the group's BUs here,
+    and convert their deal amounts again (those a rate of `day` can reach; all without it)."""
     local = list(
         BusinessUnit.objects.filter(group=group, region_id=settings.REGION).order_by("code")
     )
@@ -63,6 +65,7 @@ def reprice_after_commit(group: Group) -> list[str]:
         for business_unit in local:
             with schema_context(business_unit.schema_name):
                 refresh_price_book_task.delay()
+                refresh_conversions_task.delay(since=day.isoformat() if day else None)
 
     transaction.on_commit(reprice)
     return [bu.handle for bu in local]
@@ -86,7 +89,10 @@ def fetch_fx_rates_task(*, day: str | None = None) -> dict[str, Any]:
             why = {"operation": "fetchFxRates", "reason": f"{source.name} {on.isoformat()}"}
             with transaction.atomic(), pghistory.context(**why):
                 count = import_rates_csv(group=group, text=text, source=source.name)
-                outcome[group.code] = {"rates": count, "repriced": reprice_after_commit(group)}
+                outcome[group.code] = {
+                    "rates": count,
+                    "repriced": reprice_after_commit(group, on),
+                }
         except CrmError as error:
             outcome[group.code] = _refusal(error)
     return outcome
