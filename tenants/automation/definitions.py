@@ -65,6 +65,13 @@ EXTERNAL_KINDS = (
     "MEETING_BOOKED",
 )
 ENGAGEMENT_TYPES = (RecordType.OPPORTUNITY, RecordType.ACCOUNT, RecordType.CONTACT)
+# Fields the services report changes of besides the condition fields (events.fields_changed).
+CHANGE_FIELDS: dict[str, tuple[str, ...]] = {
+    RecordType.LEAD: ("source", "products", "email", "phone", "first_name", "last_name"),
+    RecordType.OPPORTUNITY: ("products", "primary_contact", "expected_close", "amount"),
+    RecordType.ACCOUNT: ("notes",),
+    RecordType.CONTACT: ("email", "phone", "mobile", "first_name", "last_name"),
+}
 PLACEHOLDERS = frozenset({"record", "rule", "record_type"})
 MAX_ACTIONS = 10
 MAX_HOURS = 24 * 366
@@ -110,7 +117,8 @@ def clean_parameters(record_type: str, trigger: str, parameters: Any) -> dict[st
         name = value.get("field")
         if not isinstance(name, str) or not name:
             raise _bad("parameters.field", "the field whose change triggers the rule")
-        if kind.available and not condition_rules._known_field(name, kind.field_names):
+        known = (*kind.field_names, *CHANGE_FIELDS.get(record_type, ()))
+        if kind.available and not condition_rules._known_field(name, known):
             raise _bad("parameters.field", f"unknown field {name!r} of {record_type}")
     elif trigger == Trigger.STAGE_CHANGED:
         _keys(value, frozenset({"from", "to"}), "parameters")

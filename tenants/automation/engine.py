@@ -119,7 +119,7 @@ def run(access: Access, event: Event) -> None:
 def triggered(rule: Rule, event: Event) -> bool:
     parameters = rule.parameters or {}
     if event.trigger == Trigger.FIELD_CHANGED:
-        return bool(parameters.get("field") in event.changes)
+        return change_of(str(parameters.get("field")), event) is not None
     if event.trigger == Trigger.STAGE_CHANGED:
         before, after = event.changes.get("stage", ("", ""))
         return bool(
@@ -128,6 +128,28 @@ def triggered(rule: Rule, event: Event) -> bool:
     if event.trigger == Trigger.EXTERNAL:
         return event.kind in (parameters.get("events") or [])
     return event.trigger == Trigger.CREATED
+
+
+def change_of(name: str, event: Event) -> tuple[Any, Any] | None:
+    """The (before, after) of field `name` in a FIELD_CHANGED event, if it changed.
+
+    Services name custom fields `customFields.<code>`, or send the whole `custom_fields`
+    (or `custom`) dict; a rule names one as `custom.<code>`.
+    """
+    if name in event.changes:
+        return event.changes[name]
+    if not name.startswith("custom."):
+        return None
+    code = name.removeprefix("custom.")
+    if f"customFields.{code}" in event.changes:
+        return event.changes[f"customFields.{code}"]
+    for key in ("custom_fields", "custom"):
+        if key in event.changes:
+            before, after = event.changes[key]
+            old, new = (before or {}).get(code), (after or {}).get(code)
+            if old != new:
+                return old, new
+    return None
 
 
 def occurrence_of(rule: Rule, event: Event, context: Context) -> str:
@@ -140,7 +162,7 @@ def occurrence_of(rule: Rule, event: Event, context: Context) -> str:
     if event.trigger == Trigger.EXTERNAL:
         return f"external:{event.occurrence}"[:200]
     name = str((rule.parameters or {}).get("field"))
-    before, after = event.changes[name]
+    before, after = change_of(name, event) or (None, None)
     # Without an occurrence from the caller, each change is its own (its time tells it apart).
     tag = event.occurrence or context.now.isoformat()
     return f"field:{name}:{before}>{after}@{tag}"[:200]

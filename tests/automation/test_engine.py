@@ -275,3 +275,18 @@ def test_default_rule_texts_are_in_every_language(de):
             for key in ("subject", "title"):
                 if key in action:
                     assert set(action[key]) == codes, (made.code, key)
+
+
+def test_a_custom_field_change_triggers_its_rule(de):
+    made = rule(
+        record_type="lead",
+        trigger="FIELD_CHANGED",
+        parameters={"field": "custom.budget"},
+        actions=[{"type": "SET_FIELD", "field": "tags", "value": "budget"}],
+    )
+    record = lead(custom={"budget": 10})
+    events.fields_changed(de, "lead", record, {"custom_fields": ({"size": 1}, {"size": 2})})
+    assert not Firing.objects.filter(rule=made).exists()
+    events.fields_changed(de, "lead", record, {"custom_fields": ({}, {"budget": 10})})
+    events.fields_changed(de, "lead", record, {"customFields.budget": (10, 20)}, occurrence="b")
+    assert Firing.objects.filter(rule=made).count() == 2
