@@ -46,7 +46,7 @@ from crm.tenants.contacts.models import (
     Task,
     TaskStatus,
 )
-from crm.tenants.customfields.services import clean_custom
+from crm.tenants.customfields.services import clean_custom, missing_required
 from crm.tenants.leads.access import LEAD
 from crm.tenants.leads.models import Lead, LeadStatus
 from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
@@ -129,6 +129,21 @@ def _owner(access: Access, object_type: ObjectType, owner_id: int | None, label:
         return me
     access.require(Action.ASSIGN, object_type)
     return valid_assignee(access, owner_id, object=label).pk
+
+
+def require_configured(record_type: str, record: Any, label: str) -> None:
+    """REQUIRED_FIELD_MISSING for the first field the BU requires on such records (its own
+    configuration: built-in fields and custom ones) that `record` lacks."""
+    missing = missing_required(record_type, record)
+    if missing:
+        name = missing[0]
+        field = name if name.startswith("customFields.") else _camel(name)
+        raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field=field, object=label)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def _governed(values: Iterable[str]) -> list[str]:
@@ -227,6 +242,7 @@ def create_contact(
             contact.account = _account(access, account)
         _apply_contact(contact, {"last_name": "", **values})
         contact.owner_id = _owner(access, CONTACT, owner_id, "contact")
+        require_configured("contact", contact, "contact")
         contact.save()
         events.record_created(access, "contact", contact)
     return contact
@@ -264,6 +280,7 @@ def update_contact(
             )
             contact.owner_id = owner_id
         if changes:
+            require_configured("contact", contact, "contact")
             contact.updated_at = timezone.now()
             contact.save()
             events.fields_changed(

@@ -16,7 +16,7 @@ from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.tenants.automation import events
-from crm.tenants.customfields.services import clean_custom
+from crm.tenants.customfields.services import clean_custom, missing_required
 from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
 from crm.tenants.localcustomers.models import AccountClass, LocalCustomer
 
@@ -166,6 +166,17 @@ def _apply(record: LocalCustomer, values: dict[str, Any]) -> dict[str, tuple[Any
     return changes
 
 
+def _require_configured(record: LocalCustomer) -> None:
+    """REQUIRED_FIELD_MISSING for the first field the BU requires on its accounts (built-in or
+    custom) that `record` lacks."""
+    missing = missing_required("local_customer", record)
+    if missing:
+        name = missing[0]
+        head, *rest = name.split("_")
+        field = name if "." in name else head + "".join(part.capitalize() for part in rest)
+        raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field=field, object="account")
+
+
 def _governed(values: dict[str, Any]) -> list[str]:
     return [("custom_fields" if name == "custom" else name) for name in values]
 
@@ -193,6 +204,7 @@ def account_create(
         _apply(record, given)
         record.sales_owner_id = _owner_for_new(access, owner_id)
         access.require(Action.CREATE, record)
+        _require_configured(record)
         record.save()
         events.record_created(access, "local_customer", record)
     return record
@@ -239,6 +251,7 @@ def account_update(access: Access, *, account_id: int, values: dict[str, Any]) -
         access.require(Action.EDIT, record, _governed(values))
         changes = _apply(record, values)
         if changes:
+            _require_configured(record)
             record.updated_at = timezone.now()
             record.save()
             events.fields_changed(

@@ -106,3 +106,26 @@ def test_a_page_of_accounts_with_their_contacts_costs_the_same_for_1_or_20(
     for number in range(1, 20):
         add(number)
     assert count() == one
+
+
+def test_fields_the_bu_requires_are_required(world, graphql, settings, definitions):
+    from crm.tenants.customfields.models import FieldRequirement
+
+    settings.REGION = "eu"
+    with schema_context("bu_acme_de"):
+        FieldRequirement.objects.create(record_type="contact", field="job_title")
+        FieldDefinition.objects.filter(code="region").update(required=True)
+    as_sales = {"bu": "acme.de", "as_": "acme.de.sales"}
+    reply = graphql(CONTACT, {"fields": []}, **as_sales)
+    assert [(e["code"], e["field"]) for e in reply.data["contactCreate"]["errors"]] == [
+        ("REQUIRED_FIELD_MISSING", "jobTitle")
+    ]
+    customer = golden(world.acme_id, "C-REQ", "Pflicht AG")
+    created = graphql(
+        "mutation($c: ID!) { accountCreate(customer: $c) { errors { field code } } }",
+        {"c": gid("Customer", customer)},
+        **as_sales,
+    )
+    assert [(e["code"], e["field"]) for e in created.data["accountCreate"]["errors"]] == [
+        ("REQUIRED_FIELD_MISSING", "customFields.region")
+    ]

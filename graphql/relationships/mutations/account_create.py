@@ -21,6 +21,8 @@ class AccountCreate(CrmMutation):
             ErrorCode.NOT_FOUND,
             ErrorCode.MALFORMED_ID,
             ErrorCode.INVALID_ARGUMENT,
+            ErrorCode.UNKNOWN_CURRENCY,
+            ErrorCode.REQUIRED_FIELD_MISSING,
             ErrorCode.ALREADY_EXISTS,
             ErrorCode.INVALID_ASSIGNEE,
         )

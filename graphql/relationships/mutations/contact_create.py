@@ -21,6 +21,7 @@ class ContactCreate(CrmMutation):
             ErrorCode.NOT_FOUND,
             ErrorCode.MALFORMED_ID,
             ErrorCode.INVALID_ARGUMENT,
+            ErrorCode.UNKNOWN_CURRENCY,
             ErrorCode.REQUIRED_FIELD_MISSING,
             ErrorCode.UNKNOWN_LANGUAGE,
             ErrorCode.INVALID_ASSIGNEE,
