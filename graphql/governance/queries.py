@@ -10,7 +10,7 @@ from graphene import relay
 from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.pagination import Ordering, connection_from_page, keyset_page
 from crm.graphql.core.permissions import caller
-from crm.graphql.governance.types import ChangeRequestConnection, RequestStatus
+from crm.graphql.governance.types import ChangeRequestConnection, RequestKind, RequestStatus
 from crm.masterdata.governance import models
 from crm.masterdata.governance.access import CHANGE_REQUEST
 from crm.platform.core.errors import CrmError
@@ -21,6 +21,7 @@ class GovernanceQueries(graphene.ObjectType):
     change_requests = relay.ConnectionField(
         ChangeRequestConnection,
         status=graphene.Argument(RequestStatus),
+        kind=graphene.Argument(RequestKind, description="UPDATE or CREATE requests only."),
         description="Change requests you may see, newest first.",
     )
 
@@ -31,6 +32,7 @@ class GovernanceQueries(graphene.ObjectType):
         first: int | None = None,
         after: str | None = None,
         status: Any = None,
+        kind: Any = None,
         **_paging: Any,
     ) -> ChangeRequestConnection:
         try:
@@ -43,6 +45,8 @@ class GovernanceQueries(graphene.ObjectType):
             if status is not None:
                 access.require_readable(CHANGE_REQUEST, "status", argument="status")
                 queryset = queryset.filter(status=str(getattr(status, "value", status)))
+            if kind is not None:
+                queryset = queryset.filter(kind=str(getattr(kind, "value", kind)))
             page = keyset_page(
                 queryset,
                 kind="ChangeRequest",

@@ -16,6 +16,7 @@ from crm.masterdata.governance.access import CHANGE_REQUEST
 from crm.masterdata.governance.services import conflicts
 
 RequestStatus = graphene.Enum.from_enum(models.RequestStatus)
+RequestKind = graphene.Enum.from_enum(models.RequestKind)
 
 
 class FieldValue(graphene.ObjectType):
@@ -30,7 +31,14 @@ class FieldConflict(graphene.ObjectType):
 
 
 def field_values(values: dict[str, Any]) -> list[FieldValue]:
-    return [FieldValue(field=k, value=str(v)) for k, v in sorted(values.items())]
+    """One entry per field; a translated one (trade_name) as `trade_name.<language>`."""
+    flat: dict[str, str] = {}
+    for field, value in values.items():
+        if isinstance(value, dict):
+            flat.update({f"{field}.{language}": str(text) for language, text in value.items()})
+        else:
+            flat[field] = str(value)
+    return [FieldValue(field=k, value=v) for k, v in sorted(flat.items())]
 
 
 def field_conflicts(changed: dict[str, tuple[str, str]]) -> list[FieldConflict]:
@@ -38,13 +46,22 @@ def field_conflicts(changed: dict[str, tuple[str, str]]) -> list[FieldConflict]:
 
 
 class ChangeRequest(graphene.ObjectType):
-    """A proposed change to a golden customer, filed by a business unit."""
+    """A proposed change to a golden customer, or a proposed new one, filed by a business unit."""
 
     class Meta:
         interfaces = (relay.Node,)
 
-    customer = graphene.Field(Customer)
-    proposed = graphene.List(graphene.NonNull(FieldValue))
+    kind = graphene.Field(
+        RequestKind, description="UPDATE an existing customer or CREATE a new one."
+    )
+    customer = graphene.Field(
+        Customer,
+        description="The customer to change (UPDATE); the one created, once approved (CREATE).",
+    )
+    proposed = graphene.List(
+        graphene.NonNull(FieldValue),
+        description="The proposed values (for CREATE, the whole new customer).",
+    )
     base = graphene.List(graphene.NonNull(FieldValue), description="The values when filed.")
     conflicts = graphene.List(
         graphene.NonNull(FieldConflict),
@@ -57,6 +74,10 @@ class ChangeRequest(graphene.ObjectType):
     business_unit = graphene.String(description="BU it was filed from.")
     decision = graphene.String(description="The steward's note.")
     permissions = permissions_field(CHANGE_REQUEST)
+
+    @staticmethod
+    def resolve_kind(root: models.ChangeRequest, _info: graphene.ResolveInfo) -> Any:
+        return models.RequestKind(root.kind)
 
     @staticmethod
     def resolve_customer(root: models.ChangeRequest, _info: graphene.ResolveInfo) -> Any:
@@ -72,7 +93,7 @@ class ChangeRequest(graphene.ObjectType):
 
     @staticmethod
     def resolve_conflicts(root: models.ChangeRequest, _info: graphene.ResolveInfo) -> Any:
-        if root.status != models.RequestStatus.PENDING:
+        if root.status != models.RequestStatus.PENDING or root.customer is None:
             return []
         customer: CustomerModel = root.customer
         return field_conflicts(conflicts(root, customer))

@@ -27,6 +27,8 @@ from crm.masterdata.access import MATERIAL
 from crm.masterdata.customers import identity
 from crm.masterdata.customers.access import CUSTOMER
 from crm.masterdata.customers.models import Customer, CustomerStatus
+from crm.masterdata.governance import services as governance
+from crm.masterdata.governance.models import ChangeRequest, RequestStatus
 from crm.masterdata.models import Material
 from crm.masterdata.sales.models import LeadSource
 from crm.platform.core.errors import CrmError, ErrorCode
@@ -627,11 +629,82 @@ class Conversion:
     opportunity: Any
 
 
+def lead_request_customer(
+    access: Access,
+    lead_id: int,
+    *,
+    proposed: Mapping[str, Any],
+    reason: str,
+    confirm_duplicate: bool = False,
+) -> tuple[Lead, ChangeRequest]:
+    """A qualified lead of a company HQ does not know yet: file the request for a new golden
+    customer and remember it on the lead, in one transaction. Nothing else is created; the lead
+    stays QUALIFIED until it is converted once HQ approved (`lead_convert` without a customer)."""
+    with transaction.atomic():
+        lead = _convertible(access, lead_id)
+        _not_awaiting(lead)
+        request = governance.file_new_customer_request(
+            access, proposed=proposed, reason=reason, confirm_duplicate=confirm_duplicate
+        )
+        lead.change_request_id = request.pk
+        lead.updated_at = timezone.now()
+        lead.save(update_fields=["change_request_id", "updated_at"])
+    return lead, request
+
+
+def _convertible(access: Access, lead_id: int) -> Lead:
+    """The lead, locked, if it is open, QUALIFIED and the caller may advance it."""
+    lead = locked_lead(access, lead_id)
+    _open(lead)
+    if lead.status != LeadStatus.QUALIFIED:
+        raise CrmError(
+            ErrorCode.INVALID_STAGE_CHANGE,
+            field="id",
+            object="lead",
+            stage=lead.status,
+            direction="to CONVERTED (qualify it first)",
+        )
+    access.require(Action.ADVANCE, lead)
+    return lead
+
+
+def _filed_request(lead: Lead) -> ChangeRequest | None:
+    if lead.change_request_id is None:
+        return None
+    return ChangeRequest.objects.filter(pk=lead.change_request_id).first()
+
+
+def _not_awaiting(lead: Lead) -> None:
+    request = _filed_request(lead)
+    if request is not None and request.status == RequestStatus.PENDING:
+        raise CrmError(ErrorCode.AWAITING_APPROVAL, field="id", object="lead")
+
+
+def _approved_customer(lead: Lead) -> int:
+    """The customer HQ created for the lead's request; typed refusals while there is none."""
+    request = _filed_request(lead)
+    if request is None:
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT,
+            field="customer",
+            reason="give a customer, or a new customer to request from headquarters",
+        )
+    if request.status == RequestStatus.PENDING:
+        raise CrmError(ErrorCode.AWAITING_APPROVAL, field="id", object="lead")
+    if request.status == RequestStatus.REJECTED or request.customer_id is None:
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT,
+            field="customer",
+            reason="headquarters rejected the new customer; give a customer or request another",
+        )
+    return int(request.customer_id)
+
+
 def lead_convert(
     access: Access,
     lead_id: int,
     *,
-    customer_id: int,
+    customer_id: int | None = None,
     local_code: str = "",
     opportunity_name: str = "",
     amount: Any = None,
@@ -640,22 +713,20 @@ def lead_convert(
     pipeline: Any = None,
 ) -> Conversion:
     """A qualified lead becomes a contact at the BU account of a golden customer (the account
-    created if the BU has none) and an opportunity, all in one transaction or nothing."""
+    created if the BU has none) and an opportunity, all in one transaction or nothing.
+
+    Without `customer_id`, the customer is the one HQ created on approving the lead's request
+    (`lead_request_customer`): AWAITING_APPROVAL while it is pending. A lead whose request is
+    pending cannot be converted with another customer either (HQ would create a duplicate)."""
     from crm.tenants.contacts import services as contacts
     from crm.tenants.opportunities import services as opportunities
 
     with transaction.atomic():
-        lead = locked_lead(access, lead_id)
-        _open(lead)
-        if lead.status != LeadStatus.QUALIFIED:
-            raise CrmError(
-                ErrorCode.INVALID_STAGE_CHANGE,
-                field="id",
-                object="lead",
-                stage=lead.status,
-                direction="to CONVERTED (qualify it first)",
-            )
-        access.require(Action.ADVANCE, lead)
+        lead = _convertible(access, lead_id)
+        if customer_id is None:
+            customer_id = _approved_customer(lead)
+        else:
+            _not_awaiting(lead)
         customer = _golden_customer(access, customer_id)
         account = _account_for(access, customer, local_code)
         if not lead.last_name:

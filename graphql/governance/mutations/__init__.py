@@ -6,6 +6,7 @@ from crm.graphql.governance.mutations.change_request_approve import ChangeReques
 from crm.graphql.governance.mutations.change_request_file import ChangeRequestFile
 from crm.graphql.governance.mutations.change_request_reject import ChangeRequestReject
 from crm.graphql.governance.mutations.customer_merge import CustomerMerge
+from crm.graphql.governance.mutations.customer_request_new import CustomerRequestNew
 
 
 class GovernanceMutations(graphene.ObjectType):
@@ -13,3 +14,4 @@ class GovernanceMutations(graphene.ObjectType):
     change_request_approve = ChangeRequestApprove.Field()
     change_request_reject = ChangeRequestReject.Field()
     customer_merge = CustomerMerge.Field()
+    customer_request_new = CustomerRequestNew.Field()
