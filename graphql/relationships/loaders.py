@@ -12,6 +12,7 @@ list would bring its own batch of owners.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,9 +105,11 @@ def fetch(access: Access, name: str, first: int, ids: list[int]) -> dict[int, li
         Case(When(~Q(status=StageKind.OPEN), then=F("closed_on"))).desc(nulls_last=True),
         F("id").desc(),
     ]
-    team = DealTeamMember.objects.filter(opportunity=OuterRef("pk")).values("user_id")
+    team = DealTeamMember.objects.filter(opportunity=OuterRef("pk")).values(
+        row=JSONObject(id="id", user_id="user_id", role="role", added_at="added_at")
+    )
     ranked = _ranked(
-        deals.annotate(team_user_ids=ArraySubquery(team)),
+        deals.annotate(team_rows=ArraySubquery(team)),
         [F("account_id"), is_open],
         order,
         first,
@@ -116,7 +119,16 @@ def fetch(access: Access, name: str, first: int, ids: list[int]) -> dict[int, li
         prime(
             deal,
             "team",
-            [DealTeamMember(opportunity_id=deal.pk, user_id=user) for user in deal.team_user_ids],
+            [
+                DealTeamMember(
+                    id=row["id"],
+                    opportunity=deal,
+                    user_id=row["user_id"],
+                    role=row["role"],
+                    added_at=datetime.datetime.fromisoformat(row["added_at"]),
+                )
+                for row in deal.team_rows
+            ],
         )
     return _by_account(records, ids)
 

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
 
+from crm.tenants.opportunities.models import DealTeamMember
 from crm.tests.relationships.helpers import (
     bu_account,
     bu_activity,
@@ -17,6 +19,7 @@ from crm.tests.relationships.helpers import (
     bu_task,
     gid,
     golden,
+    user_id,
 )
 
 VIEW = """
@@ -27,7 +30,8 @@ query($id: ID!) { account(id: $id) {
   contacts(first: 50) { id lastName email buyingRole owner { username } customFields { code } }
   activities(first: 50) { id kind subject body owner { username } contact { id } }
   openOpportunities(first: 50) { id name stage { code name } status
-                                 amount { amount currency } expectedClose owner { username } }
+                                 amount { amount currency } expectedClose owner { username }
+                                 team { user { username } role addedAt } }
   closedOpportunities(first: 50) { id name status closedOn }
   tasks(first: 50) { id title dueAt owner { username } }
   customFields { code }
@@ -49,7 +53,12 @@ def build(world: Any, code: str, size: int) -> Any:
         )
         bu_activity("acme.de", account=account, contact=person, owner="acme.de.manager")
         bu_task("acme.de", owner="acme.de.sales", account=account, title=f"Task {number}")
-    bu_deals("acme.de", account, owner="acme.de.sales", open_count=size, closed_count=size)
+    deals = bu_deals("acme.de", account, owner="acme.de.sales", open_count=size, closed_count=size)
+    with schema_context("bu_acme_de"):
+        for deal in deals:
+            DealTeamMember.objects.create(
+                opportunity=deal, user_id=user_id("acme.de.manager"), role="SOLUTION_EXPERT"
+            )
     return account
 
 
@@ -100,6 +109,10 @@ def test_the_360_view_content(world, graphql, settings):
         "name": "Qualification",
     }
     assert data["openOpportunities"][0]["owner"] == {"username": "acme.de.sales"}
+    (member,) = data["openOpportunities"][0]["team"]
+    assert member["user"] == {"username": "acme.de.manager"}
+    assert member["role"] == "SOLUTION_EXPERT"
+    assert member["addedAt"]
     assert [d["status"] for d in data["closedOpportunities"]] == ["WON", "WON"]
     assert [t["title"] for t in data["tasks"]] == ["Task 0", "Task 1"]
 
