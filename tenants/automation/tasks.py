@@ -67,9 +67,14 @@ def scan_time_rules_task() -> dict[str, Any]:
     now = clock.now()
     outcome: dict[str, Any] = {}
     for business_unit in sorted(local_business_units(), key=lambda bu: bu.schema_name):
-        with schema_context(business_unit.schema_name):
-            scans = scan_business_unit(business_unit, now=now)
-            resent = resend_lost_notifications(now)
+        try:
+            with schema_context(business_unit.schema_name):
+                scans = scan_business_unit(business_unit, now=now)
+                resent = resend_lost_notifications(now)
+        except Exception as error:
+            logger.exception("automation scan of %s failed", business_unit.handle)
+            outcome[business_unit.handle] = {"error": type(error).__name__}
+            continue
         outcome[business_unit.handle] = {
             "fired": {scan.rule: scan.fired for scan in scans if scan.fired},
             "resent": resent,
