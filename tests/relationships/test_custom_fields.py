@@ -75,6 +75,13 @@ def test_custom_values_are_validated_stored_and_filtered(world, graphql, setting
     assert updated.data["accountUpdate"]["account"]["customFields"] == [
         {"code": "region", "text": "NRW"}
     ]
+    listed = graphql(
+        "query($f: AccountFilter) { accounts(first: 5, filter: $f) "
+        "{ edges { node { localCode } } } }",
+        {"f": {"customFields": [{"code": "region", "equals": "NRW"}]}},
+        **as_sales,
+    )
+    assert [e["node"]["localCode"] for e in listed.data["accounts"]["edges"]] == ["L-C-CF"]
     too_long = [{"code": "region", "text": "Nordrhein-Westfalen"}]
     refused = graphql(ACCOUNT, {"id": gid("Account", account), "fields": too_long}, **as_sales)
     assert [e["field"] for e in refused.data["accountUpdate"]["errors"]] == ["customFields.region"]
