@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 
 import graphene
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Model, Q, QuerySet
 from graphene import relay
 
@@ -87,6 +88,15 @@ class Page(Generic[M]):
     queryset: QuerySet[M]  # the filtered set, for totalCount
 
 
+def _nullable(queryset: QuerySet[M], name: str) -> bool:
+    """Whether the ordering column may hold nulls (an annotation or a relation's: assume so)."""
+    try:
+        field = queryset.model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return True
+    return bool(getattr(field, "null", True))
+
+
 def keyset_page(
     queryset: QuerySet[M],
     *,
@@ -102,7 +112,14 @@ def keyset_page(
         ordered = queryset.order_by(key)
     else:
         column = F(ordering.field)
-        sort = column.desc(nulls_last=True) if ordering.descending else column.asc(nulls_last=True)
+        # Nulls last; for a column without nulls, the plain order, so that a plain index on it
+        # (e.g. created_at DESC, id) serves the page instead of a sort of the whole table.
+        nulls_last = True if _nullable(queryset, ordering.field) else None
+        sort = (
+            column.desc(nulls_last=nulls_last)
+            if ordering.descending
+            else column.asc(nulls_last=nulls_last)
+        )
         ordered = queryset.order_by(sort, key)
     if after:
         key_value, sort_value = decode_cursor(kind, after)

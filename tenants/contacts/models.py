@@ -121,6 +121,7 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
+            models.Index(fields=["-occurred_at", "id"], name="activity_newest_first"),
             models.Index(fields=["account", "-occurred_at"], name="activity_account"),
             models.Index(fields=["opportunity", "-occurred_at"], name="activity_opportunity"),
             models.Index(fields=["lead", "-occurred_at"], name="activity_lead"),

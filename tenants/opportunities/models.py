@@ -136,7 +136,7 @@ class Opportunity(models.Model):
             models.Index(fields=["status", "expected_close"], name="opportunity_close"),
             models.Index(fields=["pipeline", "stage"], name="opportunity_stage"),
             # The default list order (newest first), paged by keyset.
-            models.Index(fields=["-created_at", "-id"], name="opportunity_newest"),
+            models.Index(fields=["-created_at", "id"], name="opportunity_newest_first"),
             GinIndex(fields=["custom"], name="opportunity_custom", opclasses=["jsonb_path_ops"]),
         ]
 
