@@ -273,6 +273,10 @@ def load_demo() -> Group:
         _load_master_data(group)
         install_default_policy(group)
         _load_people(group)
+    if BusinessUnit.objects.filter(group=group, code="de", region_id=settings.REGION).exists():
+        from crm.infra.demo_sales import load_demo_sales
+
+        load_demo_sales(group, GROUP_CODE)
     return group
 
 

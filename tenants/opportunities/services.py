@@ -40,7 +40,7 @@ from moneyed import Money
 
 from crm.masterdata import fx
 from crm.masterdata.access import MATERIAL
-from crm.masterdata.models import Material, RateType
+from crm.masterdata.models import Material
 from crm.masterdata.sales.models import CloseReason, ProbabilityBand, ScoreCriterion, StageKind
 from crm.platform.accounts.models import Membership, User
 from crm.platform.core.errors import CrmError, ErrorCode
@@ -312,11 +312,14 @@ def convert_amounts(
     day = deal.closed_on if deal.status != StageKind.OPEN and deal.closed_on else None
     day = day or deal.expected_close
     deal.fx_date = day
+    # A close date still ahead has no rate yet: the latest one known today stands in for it
+    # (its date is kept with the amount), and each new day's rates convert it again.
+    rate_day = min(day, business_unit.today()) if day is not None else None
     targets = (("bu", business_unit.currency), ("group", business_unit.group.currency))
     for name, target in targets:
         amount = rate_value = rate_date = None
-        if deal.amount is not None and deal.currency and day is not None:
-            rate = _rate(business_unit, deal.currency, target, day, cache)
+        if deal.amount is not None and deal.currency and rate_day is not None:
+            rate = _rate(business_unit, deal.currency, target, rate_day, cache)
             if rate is not None:
                 amount = round_money(Money(deal.amount * rate.rate, target)).amount
                 rate_value = rate.rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
@@ -339,12 +342,12 @@ CONVERTED_FIELDS = (
 
 def refresh_conversions(business_unit: BusinessUnit, *, since: datetime.date | None = None) -> int:
     """Convert again, in the current BU schema, the deals whose FX date a change of the rates
-    of `since` can reach (that day and the rate's maximum age after it; every dated deal
-    without `since`), e.g. after rates were imported or replaced. Returns how many changed."""
+    of `since` can reach (that day and after: a later date, even one still ahead, may use that
+    day's rate; every dated deal without `since`), e.g. after rates were imported or replaced.
+    Returns how many changed."""
     queryset = Opportunity.objects.exclude(fx_date=None).exclude(amount=None)
     if since is not None:
-        reach = fx.MAX_RATE_AGE[RateType.SPOT]
-        queryset = queryset.filter(fx_date__gte=since, fx_date__lte=since + reach)
+        queryset = queryset.filter(fx_date__gte=since)
     cache: RateCache = {}
     changed: list[Opportunity] = []
     with transaction.atomic():
