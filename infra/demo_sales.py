@@ -156,7 +156,7 @@ def _load(
         )
     )
     close = timezone.now().date() + datetime.timedelta(days=60)
-    first = create_opportunity(
+    terminals = create_opportunity(
         access,
         name="Bedienterminals Linie 3",
         account=account,
@@ -175,10 +175,10 @@ def _load(
         subject="Werksbesuch Linie 3",
         account=account,
         contact=contact,
-        opportunity=first,
+        opportunity=terminals,
     )
     for stage in ("needs_analysis", "solution", "quote"):
-        advance(access, first, stage, "demo")
+        advance(access, terminals, stage, "demo")
     create_opportunity(
         access,
         name="Ersatzteile 2027",

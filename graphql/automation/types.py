@@ -15,8 +15,8 @@ import graphene
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from graphene import relay
-from graphql_relay import to_global_id
 
+from crm.graphql.core.ids import BusinessUnitScopedId, scoped_global_id
 from crm.graphql.core.loaders import BatchLoader
 from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import access_of, permissions_field
@@ -128,7 +128,7 @@ def record_ref(record_type: str, record_id: int | None) -> dict[str, Any] | None
         return None
     return {
         "type": record_type,
-        "id": to_global_id(GRAPHQL_TYPES[models.RecordType(record_type)], record_id),
+        "id": scoped_global_id(GRAPHQL_TYPES[models.RecordType(record_type)], record_id),
     }
 
 
@@ -175,7 +175,7 @@ def _firings_loader(info: graphene.ResolveInfo, last: int) -> BatchLoader[int, l
     return loaders[last]
 
 
-class AutomationRule(graphene.ObjectType):
+class AutomationRule(BusinessUnitScopedId, graphene.ObjectType):
     """A rule of the business unit: when (trigger, parameters), if (conditions), then actions."""
 
     class Meta:
@@ -231,7 +231,7 @@ class AutomationRuleConnection(CountedConnection):
         node = AutomationRule
 
 
-class Notification(graphene.ObjectType):
+class Notification(BusinessUnitScopedId, graphene.ObjectType):
     """A message to you from a rule (also e-mailed)."""
 
     class Meta:
@@ -271,7 +271,7 @@ class NotificationConnection(CountedConnection):
         node = Notification
 
 
-class ExternalEvent(graphene.ObjectType):
+class ExternalEvent(BusinessUnitScopedId, graphene.ObjectType):
     class Meta:
         interfaces = (relay.Node,)
 

@@ -13,6 +13,7 @@ from graphene import relay
 from graphql_relay import to_global_id
 from moneyed import Money as MoneyValue
 
+from crm.graphql.core.ids import BusinessUnitScopedId, scoped_global_id
 from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import access_of, permissions_field
 from crm.graphql.core.types import Money
@@ -60,7 +61,7 @@ def _user(info: graphene.ResolveInfo, user_id: int | None) -> User | None:
     return lead_loaders(info).users.load(user_id) if user_id else None
 
 
-class Campaign(graphene.ObjectType):
+class Campaign(BusinessUnitScopedId, graphene.ObjectType):
     """A marketing campaign of the business unit, with its cost for the channel's ROI."""
 
     class Meta:
@@ -107,7 +108,9 @@ class LeadDuplicate(graphene.ObjectType):
     @staticmethod
     def resolve_id(root: dict[str, Any], _info: graphene.ResolveInfo) -> str:
         kind = {"LEAD": "Lead", "CONTACT": "Contact", "CUSTOMER": "Customer"}[root["kind"]]
-        return to_global_id(kind, root["id"])
+        if kind == "Customer":  # a golden record: one id group-wide
+            return to_global_id(kind, root["id"])
+        return scoped_global_id(kind, root["id"])
 
     @staticmethod
     def resolve_reason(root: dict[str, Any], _info: graphene.ResolveInfo) -> str:
@@ -143,10 +146,10 @@ class LeadAssignment(graphene.ObjectType):
 
 
 def _global(kind: str, pk: int | None) -> str | None:
-    return to_global_id(kind, pk) if pk is not None else None
+    return scoped_global_id(kind, pk) if pk is not None else None
 
 
-class Lead(graphene.ObjectType):
+class Lead(BusinessUnitScopedId, graphene.ObjectType):
     """A lead of the business unit's pool. Personal fields are null where the policy hides
     them (e.g. for HQ, which sees the funnel, not the people)."""
 
@@ -244,7 +247,7 @@ class LeadConnection(CountedConnection):
         node = Lead
 
 
-class TagRule(graphene.ObjectType):
+class TagRule(BusinessUnitScopedId, graphene.ObjectType):
     """At capture, leads meeting `conditions` get `tag`."""
 
     class Meta:
@@ -264,7 +267,7 @@ class TagRule(graphene.ObjectType):
         return visible_rules(access_of(info), models.TagRule).filter(pk=id).first()  # type: ignore[no-any-return]
 
 
-class InvalidRule(graphene.ObjectType):
+class InvalidRule(BusinessUnitScopedId, graphene.ObjectType):
     """At capture, leads meeting `conditions` are kept but marked invalid with `reason`."""
 
     class Meta:
@@ -292,7 +295,7 @@ class InvalidRule(graphene.ObjectType):
         return models.InvalidReason(root.reason)
 
 
-class AssignmentRule(graphene.ObjectType):
+class AssignmentRule(BusinessUnitScopedId, graphene.ObjectType):
     """The first active rule (by position) whose conditions a captured lead meets assigns it."""
 
     class Meta:

@@ -12,6 +12,7 @@ from graphene import relay
 from graphql_relay import to_global_id
 from moneyed import Money as MoneyValue
 
+from crm.graphql.core.ids import BusinessUnitScopedId, scoped_global_id
 from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import access_of, permissions_field
 from crm.graphql.core.types import Money
@@ -56,7 +57,7 @@ class DealAccount(graphene.ObjectType):
 
     @staticmethod
     def resolve_id(root: tuple[int, LocalCustomer | None], _info: graphene.ResolveInfo) -> str:
-        return to_global_id("Account", root[0])
+        return scoped_global_id("Account", root[0])
 
     @staticmethod
     def resolve_local_code(
@@ -108,7 +109,7 @@ class PipelineStage(graphene.ObjectType):
         return root.template_stage_id is not None
 
 
-class Pipeline(graphene.ObjectType):
+class Pipeline(BusinessUnitScopedId, graphene.ObjectType):
     """A pipeline of the business unit: the group's template localized, or its own."""
 
     class Meta:
@@ -217,7 +218,7 @@ def _money(amount: Decimal | None, currency: str) -> MoneyValue | None:
     return rounded if rounded.amount == amount else MoneyValue(amount.normalize(), currency)
 
 
-class Opportunity(graphene.ObjectType):
+class Opportunity(BusinessUnitScopedId, graphene.ObjectType):
     """A deal of the business unit. Fields are null where the policy hides them."""
 
     class Meta:
@@ -269,7 +270,7 @@ class Opportunity(graphene.ObjectType):
     def resolve_primary_contact(root: models.Opportunity, _info: graphene.ResolveInfo) -> object:
         if root.primary_contact_id is None:
             return None
-        return to_global_id("Contact", root.primary_contact_id)
+        return scoped_global_id("Contact", root.primary_contact_id)
 
     @staticmethod
     def resolve_pipeline(root: models.Opportunity, info: graphene.ResolveInfo) -> object:

@@ -12,9 +12,9 @@ from typing import Any
 
 import graphene
 from graphene import relay
-from graphql_relay import to_global_id
 
 from crm.graphql.core.errors import graphql_error
+from crm.graphql.core.ids import BusinessUnitScopedId, scoped_global_id
 from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import access_of, permissions_field
 from crm.graphql.customfields.fields import custom_fields_field
@@ -75,7 +75,7 @@ def _nested_argument() -> graphene.Int:
     return graphene.Int(description="How many (default 10, at most 50).")
 
 
-class Account(graphene.ObjectType):
+class Account(BusinessUnitScopedId, graphene.ObjectType):
     """This business unit's account: its own view of a golden customer (local code, owner,
     classification, notes) and the 360° view: the customer's master data, the contacts,
     activities, open and closed deals and open tasks, each a capped list (`first`: default 10,
@@ -177,7 +177,7 @@ class Account(graphene.ObjectType):
         return _nested(info, "tasks", first, root)
 
 
-class Contact(graphene.ObjectType):
+class Contact(BusinessUnitScopedId, graphene.ObjectType):
     """A person at an account. Names, e-mail and phones are personal data: reading them is
     audited, and they are hidden from who may not read them."""
 
@@ -235,10 +235,10 @@ def _contact(root: models.Activity | models.Task, info: graphene.ResolveInfo) ->
 
 
 def _global(kind: str, pk: int | None) -> str | None:
-    return to_global_id(kind, pk) if pk is not None else None
+    return scoped_global_id(kind, pk) if pk is not None else None
 
 
-class Activity(graphene.ObjectType):
+class Activity(BusinessUnitScopedId, graphene.ObjectType):
     """A call, visit, e-mail, meeting or note with a customer (ENGAGEMENT: logged by automation
     from an external event). The body is personal data."""
 
@@ -289,7 +289,7 @@ class Activity(graphene.ObjectType):
         return _global("Opportunity", root.opportunity_id)
 
 
-class Task(graphene.ObjectType):
+class Task(BusinessUnitScopedId, graphene.ObjectType):
     """A to-do with a due time, an owner and an optional reminder (in the app and by e-mail)."""
 
     class Meta:

@@ -20,8 +20,8 @@ from django.db import models, transaction
 from django.db.models import F, Func, Q, Value
 from django.utils import translation
 from django.utils.translation import gettext as _
-from graphql_relay import to_global_id
 
+from crm.graphql.core.ids import scoped_global_id
 from crm.i18n.languages import fallback_chain, translated
 from crm.platform.accounts.models import Membership, Team, User
 from crm.platform.core.errors import CrmError, ErrorCode
@@ -457,7 +457,9 @@ def webhook(
                     "rule": rule.code,
                     "trigger": rule.trigger,
                     "record_type": kind.name,
-                    "record_id": to_global_id(GRAPHQL_TYPES[RecordType(kind.name)], item.record.pk),
+                    "record_id": scoped_global_id(
+                        GRAPHQL_TYPES[RecordType(kind.name)], item.record.pk
+                    ),
                     "occurrence": item.occurrence,
                     "external_kind": event.kind if event is not None else "",
                     "fired_at": context.now.isoformat(),

@@ -17,8 +17,9 @@ score; an unscored deal takes its stage's default probability. Won is 100 %, los
 
 Amounts. `amount` is in the deal's currency; `amount_bu` and `amount_group` are that amount in
 the BU's and the group's currency at the group's spot rate of the deal's FX date: the expected
-close date while open, the close date once closed. The rate is the latest on or before that date, and for a date still
-ahead the latest known today (its date is kept: `fx_rate_*_date`) (`crm.masterdata.fx.rate_for`); the converted amount is computed at full precision and rounded
+close date while open, the close date once closed. The rate is the latest on or before that
+date, and for a date still ahead the latest known today (its date is kept: `fx_rate_*_date`)
+(`crm.masterdata.fx.rate_for`); the converted amount is computed at full precision and rounded
 once to the target currency's minor units (`round_money`: half up). When no rate is found, the
 deal is kept and the converted amount stays null (its `fx_rate_*` null too), so a report never
 shows a number made up from a stale or guessed rate; it is filled in by `refresh_conversions`

@@ -12,6 +12,7 @@ from graphql_relay import to_global_id
 
 from crm.tenants.automation.models import Firing, Notification, Rule
 from crm.tests.automation.helpers import access, deal, lead, user
+from crm.tests.fixtures.ids import bu_gid
 
 pytestmark = pytest.mark.django_db
 
@@ -289,13 +290,13 @@ def test_notifications_are_their_recipients_own(world, graphql, eu, settings):
         as_="acme.de.manager",
     ).data["automationRule"]["firings"]
     assert [f["occurrence"] for f in firings] == ["stage:quote>negotiation@t1"]
-    assert firings[0]["record"]["id"] == to_global_id("Opportunity", opportunity.pk)
+    assert firings[0]["record"]["id"] == bu_gid("Opportunity", opportunity)
     assert len(json.loads(firings[0]["outcome"])["actions"][0]["notifications"]) == 2
     node = mine["edges"][0]["node"]
     assert node["ruleCode"] == "deal-quote-to-negotiation"
     assert node["record"] == {
         "type": "OPPORTUNITY",
-        "id": to_global_id("Opportunity", opportunity.pk),
+        "id": bu_gid("Opportunity", opportunity),
     }
     assert (
         graphql(NOTIFICATIONS, bu="acme.de", as_="acme.de.sales").data["notifications"][
@@ -345,7 +346,7 @@ def test_an_opened_quote_email_is_logged_once_and_the_owner_told(world, graphql,
     variables = {
         "kind": "EMAIL_OPENED",
         "type": "OPPORTUNITY",
-        "id": to_global_id("Opportunity", opportunity.pk),
+        "id": bu_gid("Opportunity", opportunity),
         "ext": "mailer-42",
     }
     first = graphql(EXTERNAL, variables, bu="acme.de", token=token).data["externalEventRecord"]

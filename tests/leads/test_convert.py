@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
 from crm.platform.core.errors import CrmError, ErrorCode
+from crm.tests.fixtures.ids import bu_gid
 from crm.tests.leads.helpers import codes, lead_source, make_lead, payload
 
 DE = "bu_acme_de"
@@ -96,8 +97,8 @@ def test_conversion_creates_contact_account_and_opportunity(de, graphql, monkeyp
         contact = Contact.objects.get(pk=row.contact_id)
         account = LocalCustomer.objects.get(pk=row.account_id)
         deal = Opportunity.objects.get(pk=row.opportunity_id)
-    assert found["contact"] == to_global_id("Contact", contact.pk)
-    assert found["lead"]["opportunity"] == to_global_id("Opportunity", deal.pk)
+    assert found["contact"] == bu_gid("Contact", contact)
+    assert found["lead"]["opportunity"] == bu_gid("Opportunity", deal)
     assert (contact.first_name, contact.last_name, contact.email, contact.phone) == (
         "Anna",
         "Schmidt",
@@ -127,7 +128,7 @@ def test_existing_account_is_reused(de, graphql):
         account = LocalCustomer.objects.create(customer_id=customer.pk, local_code="OLD-1")
     found = convert(graphql, qualified(), customer)
     assert found["errors"] == []
-    assert found["account"] == to_global_id("Account", account.pk)
+    assert found["account"] == bu_gid("Account", account)
     assert counts()[1] == 1
 
 

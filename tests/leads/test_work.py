@@ -8,6 +8,7 @@ import pytest
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
+from crm.tests.fixtures.ids import bu_gid
 from crm.tests.leads.helpers import (
     access_of,
     capture,
@@ -399,8 +400,8 @@ def test_duplicates_against_a_lead_a_contact_and_a_golden_customer(de, graphql):
     )
     assert found["errors"] == []
     assert found["duplicates"] == [
-        {"kind": "LEAD", "id": to_global_id("Lead", earlier.pk), "reason": "EMAIL"},
-        {"kind": "CONTACT", "id": to_global_id("Contact", contact.pk), "reason": "PHONE"},
+        {"kind": "LEAD", "id": bu_gid("Lead", earlier), "reason": "EMAIL"},
+        {"kind": "CONTACT", "id": bu_gid("Contact", contact), "reason": "PHONE"},
         {"kind": "CUSTOMER", "id": to_global_id("Customer", golden.pk), "reason": "COMPANY_NAME"},
     ]
     with schema_context(DE):

@@ -16,6 +16,7 @@ from crm.platform.accounts.models import User
 from crm.tenants.contacts.models import ActivityKind
 from crm.tenants.customfields.models import FieldDefinition, FieldRequirement
 from crm.tenants.opportunities.models import Opportunity, OpportunityEvent
+from crm.tests.fixtures.ids import pk_in
 from crm.tests.opportunities.helpers import (
     access_of,
     log_activity,
@@ -162,9 +163,7 @@ def test_create_converts_the_amount_at_the_expected_close_dates_rate(eu: Any, gr
 
 
 def _pk(global_id: str) -> int:
-    from graphql_relay import from_global_id
-
-    return int(from_global_id(global_id)[1])
+    return pk_in(global_id)
 
 
 def test_half_a_fen_rounds_up(eu: Any, graphql: Any) -> None:

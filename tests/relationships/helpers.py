@@ -15,7 +15,6 @@ from typing import Any
 
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from graphql_relay import to_global_id
 
 from crm.masterdata.customers.identity import normalized_name
 from crm.masterdata.customers.models import Customer
@@ -26,6 +25,7 @@ from crm.platform.permissions.policy_data import load_policy
 from crm.tenants.contacts.models import Activity, Contact, Task
 from crm.tenants.localcustomers.models import LocalCustomer
 from crm.tenants.models import BusinessUnit
+from crm.tests.fixtures.ids import bu_gid
 
 
 def business_unit(handle: str) -> BusinessUnit:
@@ -48,8 +48,8 @@ def access_as(username: str, handle: str) -> Access:
     return Access(user_principal(User.objects.get(username=username)), bu, load_policy(bu.group_id))
 
 
-def gid(kind: str, record: Any) -> str:
-    return to_global_id(kind, record.pk if hasattr(record, "pk") else record)
+def gid(kind: str, record: Any, bu: str = "acme.de") -> str:
+    return bu_gid(kind, record, bu)
 
 
 def golden(

@@ -63,8 +63,9 @@ def build(world: Any, code: str, size: int) -> Any:
 
 
 def view(graphql: Any, account: Any, as_: str = "acme.de.manager") -> tuple[Any, int]:
+    variables = {"id": gid("Account", account)}
     with CaptureQueriesContext(connection) as queries:
-        reply = graphql(VIEW, {"id": gid("Account", account)}, bu="acme.de", as_=as_)
+        reply = graphql(VIEW, variables, bu="acme.de", as_=as_)
     return reply, len(queries.captured_queries)
 
 

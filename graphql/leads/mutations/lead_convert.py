@@ -16,7 +16,7 @@ from typing import Any
 
 import graphene
 
-from crm.graphql.core.ids import pk_of
+from crm.graphql.core.ids import pk_of, scoped_global_id
 from crm.graphql.core.mutations import CrmMutation
 from crm.graphql.customers.types import DuplicateCandidate
 from crm.graphql.governance.inputs import NewCustomerInput, proposal
@@ -106,7 +106,6 @@ class LeadConvert(CrmMutation):
         expected_close: datetime.date | None = None,
         pipeline: str | None = None,
     ) -> dict[str, Any]:
-        from graphql_relay import to_global_id
 
         lead_id = pk_of("Lead", id)
         if new_customer is not None:
@@ -141,7 +140,7 @@ class LeadConvert(CrmMutation):
         return {
             "duplicates": [],
             "lead": done.lead,
-            "contact": to_global_id("Contact", done.contact.pk),
-            "account": to_global_id("Account", done.account.pk),
-            "opportunity": to_global_id("Opportunity", done.opportunity.pk),
+            "contact": scoped_global_id("Contact", done.contact.pk),
+            "account": scoped_global_id("Account", done.account.pk),
+            "opportunity": scoped_global_id("Opportunity", done.opportunity.pk),
         }
