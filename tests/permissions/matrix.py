@@ -13,10 +13,13 @@ and how to write each field; later issues add adapters for the types they bring.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from django.db import transaction
 
 from crm.platform.permissions.defaults import DEFAULT_POLICY, GROUP_LEVEL_ROLES, RuleSpec
 from crm.platform.permissions.vocabulary import Action, FieldMode, Scope
@@ -36,25 +39,42 @@ class Expected:
         return Action.EDIT in self.actions and self.modes[field] == "write"
 
 
-def reaches(spec: RuleSpec, role: str, *, ownerless: bool = True) -> bool:
+def reaches(
+    spec: RuleSpec, role: str, *, ownerless: bool = True, owned: bool | None = None
+) -> bool:
+    """Whether a grant of `role` reaches a record through `spec`'s scope.
+
+    `owned` is None for a record without an owner (own and team rules reach it only when
+    `ownerless` is False: the type as a whole, for `myPermissions`); True for a record the
+    tested user owns, False for one another person of the BU owns. The team scope reaches
+    neither: none of the tested users leads a team."""
     if spec.scope == Scope.GROUP:
         return True
     if spec.scope == Scope.BUSINESS_UNIT:
         return role not in GROUP_LEVEL_ROLES  # a group-level grant has no BU of its own
+    if owned is not None:
+        return spec.scope == Scope.OWN and owned
     return not ownerless
 
 
 def expected(
-    object_type: str, fields: tuple[str, ...], role: str, stage: str, *, on_type: bool = False
+    object_type: str,
+    fields: tuple[str, ...],
+    role: str,
+    stage: str,
+    *,
+    on_type: bool = False,
+    owned: bool | None = None,
 ) -> Expected:
     """For a record in `stage`, or with `on_type` for the type at that stage (`myPermissions`),
-    where own and team rules count too: a record one creates is one's own."""
+    where own and team rules count too: a record one creates is one's own. `owned` says, for
+    a record with an owner, whether the tested user owns it."""
     applicable = [
         spec
         for spec in DEFAULT_POLICY[object_type]
         if spec.role == role
         and spec.stage in ("", stage)
-        and reaches(spec, role, ownerless=not on_type)
+        and reaches(spec, role, ownerless=not on_type, owned=None if on_type else owned)
     ]
     actions = frozenset(action for spec in applicable for action in spec.actions)
     modes = {}
@@ -247,3 +267,41 @@ PRICE_LIST = Adapter(
 )
 
 ADAPTERS = (MATERIAL, PRICE_LIST)
+
+
+def member(role: str) -> str:
+    """A user of acme holding `role`: in the German BU, or at group level for HQ roles."""
+    from crm.platform.accounts.models import Membership, Role, User
+    from crm.tenants.models import BusinessUnit
+
+    user = User.objects.create_user(username=f"matrix.{role}", password="pw")
+    acme = Role.objects.get(group__code="acme", code=role).group
+    user.group = acme
+    user.save()
+    Membership.objects.create(
+        group=acme,
+        user=user,
+        role=Role.objects.get(group=acme, code=role),
+        business_unit=None
+        if role in GROUP_LEVEL_ROLES
+        else BusinessUnit.objects.get(group=acme, code="de"),
+    )
+    return str(user.username)
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def as_enum(values: Any) -> set[str]:
+    return {str(value).upper() for value in values}
+
+
+def payload_of(reply: Any) -> dict[str, Any]:
+    assert reply.errors == [], reply.errors
+    (payload,) = reply.data.values()
+    assert isinstance(payload, dict)
+    return payload

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.forms.models import model_to_dict
 from graphql_relay import to_global_id
 
-from crm.platform.permissions.defaults import DEFAULT_POLICY, DEFAULT_ROLES, GROUP_LEVEL_ROLES
+from crm.platform.permissions.defaults import DEFAULT_POLICY, DEFAULT_ROLES
 from crm.platform.permissions.vocabulary import Action
-from crm.tests.permissions.matrix import ADAPTERS, Adapter, Expected, expected, reaches
+from crm.tests.permissions.matrix import (
+    ADAPTERS,
+    Adapter,
+    Expected,
+    as_enum,
+    expected,
+    member,
+    payload_of,
+    reaches,
+    rolled_back,
+)
 
 
 def _stages(object_type: str) -> tuple[str, ...]:
@@ -48,43 +55,6 @@ CREATE_MATERIAL = """
 mutation { materialCreate(code: "MX-NEW", unit: PIECE, names: [{language: "en", text: "New"}],
                           standardCost: "1.5") { errors { field code } material { id } } }
 """
-
-
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
-def member(role: str) -> str:
-    from crm.platform.accounts.models import Membership, Role, User
-    from crm.tenants.models import BusinessUnit
-
-    user = User.objects.create_user(username=f"matrix.{role}", password="pw")
-    acme = Role.objects.get(group__code="acme", code=role).group
-    user.group = acme
-    user.save()
-    Membership.objects.create(
-        group=acme,
-        user=user,
-        role=Role.objects.get(group=acme, code=role),
-        business_unit=None
-        if role in GROUP_LEVEL_ROLES
-        else BusinessUnit.objects.get(group=acme, code="de"),
-    )
-    return user.username
-
-
-def as_enum(values: Any) -> set[str]:
-    return {str(value).upper() for value in values}
-
-
-def payload_of(reply: Any) -> dict[str, Any]:
-    assert reply.errors == [], reply.errors
-    (payload,) = reply.data.values()
-    assert isinstance(payload, dict)
-    return payload
 
 
 def check_reads(adapter: Adapter, reply: Any, want: Expected) -> None:
@@ -267,11 +237,20 @@ def test_my_permissions_for_every_type_role_and_stage(
 def test_the_matrix_covers_every_governed_type_with_a_graphql_surface():
     """A type added to the registry with a GraphQL record type must join the matrix."""
     from crm.platform.permissions.registry import REGISTRY
+    from crm.tests.permissions.test_sales_matrix import SALES_ADAPTERS
 
     record_types = {"material", "price_list"}  # records in stages: the full matrix above
-    assert record_types <= set(REGISTRY)
+    # The BU's daily sales records: reads and writes per role, stage and owner (own or not).
+    sales_types = {"lead", "opportunity", "contact", "activity", "task", "local_customer"}
+    assert record_types | sales_types <= set(REGISTRY)
     assert set(REGISTRY) == set(DEFAULT_POLICY)  # every type has default rules, myPermissions
     assert {adapter.object_type for adapter in ADAPTERS} == record_types
+    assert {adapter.object_type for adapter in SALES_ADAPTERS} == sales_types
+    for adapter in SALES_ADAPTERS:
+        kind = REGISTRY[adapter.object_type]
+        assert adapter.graphql_type == kind.graphql_type
+        assert set(adapter.readable) == kind.field_names  # every governed field is read
+        assert set(adapter.stages) == set(kind.stages or ("",))
 
 
 RATE_FIELDS = {
