@@ -4,8 +4,9 @@ For leads, deals, contacts, activities, tasks and accounts (the records a BU wor
 day) every default role (held in the German BU, or at group level for HQ roles) is asked, for
 a record in each stage that is owned by the tested user and for one owned by another person of
 the BU (its manager), to read it (each governed field readable or hidden as `expected` in
-`matrix.py` computes from the policy's data) and to write a few representative fields. Each
-write runs in a savepoint that is rolled back; a refused write changes nothing.
+`matrix.py` computes from the policy's data), to write a few representative fields, and to
+delete contacts and activities and complete or cancel tasks. Each write runs in a savepoint
+that is rolled back; a refused write changes nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class SalesAdapter:
     # as for a record out of reach, or PERMISSION_DENIED on the type (no record is revealed).
     # Mutations answer NOT_FOUND either way.
     type_refusal: str = "NOT_FOUND"
+    # Actions on the whole record (delete, complete...): the action -> its mutation (by `id`).
+    actions: tuple[tuple[str, str], ...] = ()
 
     @property
     def one(self) -> str:
@@ -232,6 +235,7 @@ CONTACT = SalesAdapter(
         "job_title": (UPDATE_CONTACT, lambda i: {"id": i, "title": "CFO"}),
     },
     make=_contact,
+    actions=((Action.DELETE, "mutation($id: ID!) { contactDelete(id: $id) { errors { code } } }"),),
 )
 
 
@@ -266,6 +270,9 @@ ACTIVITY = SalesAdapter(
         "body": (UPDATE_ACTIVITY, lambda i: {"id": i, "body": "Budget is on hold"}),
     },
     make=_activity,
+    actions=(
+        (Action.DELETE, "mutation($id: ID!) { activityDelete(id: $id) { errors { code } } }"),
+    ),
 )
 
 
@@ -301,6 +308,10 @@ TASK = SalesAdapter(
         "description": (UPDATE_TASK, lambda i: {"id": i, "description": "Ask for the budget"}),
     },
     make=_task,
+    actions=(
+        (Action.ADVANCE, "mutation($id: ID!) { taskComplete(id: $id) { errors { code } } }"),
+        (Action.RETREAT, "mutation($id: ID!) { taskCancel(id: $id) { errors { code } } }"),
+    ),
     stages=("OPEN", "DONE", "CANCELLED"),
     closed=("DONE", "CANCELLED"),
 )
@@ -435,6 +446,37 @@ def check_write(
                 assert model_to_dict(model.objects.get(pk=record.pk)) == before, field
 
 
+def check_action(
+    adapter: SalesAdapter, ask: Any, gid: str, record: Any, stage: str, action: str, want: Expected
+) -> None:
+    """Deleting a record, completing or cancelling a task: allowed, or refused with nothing
+    changed."""
+    document = dict(adapter.actions)[action]
+    model = type(record)
+    with schema_context(SCHEMA):
+        before = model_to_dict(model.objects.get(pk=record.pk))
+    with rolled_back():
+        codes = [e["code"] for e in payload_of(ask(document, {"id": gid}))["errors"]]
+        if Action.VIEW not in want.actions:
+            assert codes == ["NOT_FOUND"], action
+        elif stage in adapter.closed:
+            assert codes == ["RECORD_CLOSED"], action
+        elif action not in want.actions:
+            assert codes == ["PERMISSION_DENIED"], action
+        else:
+            assert codes == [], action
+        with schema_context(SCHEMA):
+            after = model.objects.filter(pk=record.pk).first()
+            if codes:
+                assert after is not None
+                assert model_to_dict(after) == before, action
+            elif action == Action.DELETE:
+                assert after is None
+            else:
+                assert after is not None
+                assert after.status == ("DONE" if action == Action.ADVANCE else "CANCELLED")
+
+
 @pytest.mark.parametrize(("adapter", "role", "stage", "owned"), CASES)
 def test_sales_policy_through_the_api(world, graphql, settings, adapter, role, stage, owned):
     settings.REGION = "eu"
@@ -450,6 +492,8 @@ def test_sales_policy_through_the_api(world, graphql, settings, adapter, role, s
     check_reads(adapter, ask(adapter.one, {"id": gid}), want, refused)
     for field in adapter.writes:
         check_write(adapter, ask, gid, record, stage, field, want)
+    for action, _document in adapter.actions:
+        check_action(adapter, ask, gid, record, stage, action, want)
 
 
 def test_the_oracle_tells_own_records_from_others():
