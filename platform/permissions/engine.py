@@ -376,9 +376,11 @@ class Access:
                 details={"fields": names},
             )
         self._personal_reads.clear()
-        if self._pending:
+        if len(self._pending) == 1:  # the usual case: one INSERT, no transaction around it
+            self._pending[0].save(force_insert=True)
+        elif self._pending:
             AuditEntry.objects.bulk_create(self._pending)
-            self._pending.clear()
+        self._pending.clear()
 
 
 def history_context(access: Access, reason: str, operation: str) -> dict[str, Any]:

@@ -66,6 +66,7 @@ class Contact(models.Model):
             models.Index(fields=["email"], name="contact_email"),
             models.Index(fields=["phone"], name="contact_phone"),
             models.Index(fields=["account", "id"], name="contact_account"),
+            models.Index(fields=["last_name", "id"], name="contact_by_name"),
             GinIndex(fields=["custom"], name="contact_custom", opclasses=["jsonb_path_ops"]),
         ]
 
