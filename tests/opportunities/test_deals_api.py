@@ -321,7 +321,7 @@ def test_advancing_through_every_gate(eu: Any, graphql: Any) -> None:
     refused = _advance(graphql, deal_id, "quote")
     assert refused["blockedStage"] == "quote"
     assert refused["missing"] == ["amount", "expected_close", "products"]
-    assert refused["errors"][0]["message"].endswith("missing: amount, expected_close, products.")
+    assert refused["errors"][0]["message"].endswith("amount, expected_close, products.")
     graphql(
         UPDATE,
         {"id": deal_id, "amount": "5000", "close": eu.today.isoformat()},
