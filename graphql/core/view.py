@@ -17,6 +17,7 @@ from crm.graphql.core.uploads import multipart_operations
 from crm.platform.core.errors import CrmError
 from graphql import (
     DocumentNode,
+    ExecutionContext,
     ExecutionResult,
     GraphQLError,
     execute,
@@ -33,7 +34,18 @@ _valid_documents: OrderedDict[tuple[str, tuple[int, int, bool]], DocumentNode] =
 _valid_documents_lock = threading.Lock()
 
 
+class SyncExecutionContext(ExecutionContext):
+    """Every resolver here is synchronous (graphene-django runs them in the request's thread):
+    no value needs the check for an awaitable that graphql-core makes for each field."""
+
+    @staticmethod
+    def is_awaitable(_value: Any) -> bool:
+        return False
+
+
 class CrmGraphQLView(GraphQLView):
+    execution_context_class = SyncExecutionContext
+
     # A malformed multipart request, answered instead of running the operation.
     _upload_error: GraphQLError | None = None
 
@@ -107,6 +119,7 @@ class CrmGraphQLView(GraphQLView):
             "variable_values": variables,
             "operation_name": operation_name,
             "middleware": self.get_middleware(request),
+            "execution_context_class": SyncExecutionContext,
         }
         try:
             result = cast(ExecutionResult, execute(self.schema.graphql_schema, document, **options))
