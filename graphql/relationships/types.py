@@ -238,7 +238,34 @@ def _global(kind: str, pk: int | None) -> str | None:
     return scoped_global_id(kind, pk) if pk is not None else None
 
 
-class Activity(BusinessUnitScopedId, graphene.ObjectType):
+class LinkedRecords:
+    """Resolvers of what an activity or a task is about: its owner, account, contact, lead and
+    deal (the same columns on both models)."""
+
+    @staticmethod
+    def resolve_owner(root: Any, info: graphene.ResolveInfo) -> object:
+        return _user(info, root.owner_id)
+
+    @staticmethod
+    def resolve_account(root: Any, info: graphene.ResolveInfo) -> object:
+        if root.account_id is None:
+            return None
+        return loaders_of(info).account_by_id.load(root.account_id)
+
+    @staticmethod
+    def resolve_contact(root: Any, info: graphene.ResolveInfo) -> object:
+        return _contact(root, info)
+
+    @staticmethod
+    def resolve_lead(root: Any, _info: graphene.ResolveInfo) -> str | None:
+        return _global("Lead", root.lead_id)
+
+    @staticmethod
+    def resolve_opportunity(root: Any, _info: graphene.ResolveInfo) -> str | None:
+        return _global("Opportunity", root.opportunity_id)
+
+
+class Activity(LinkedRecords, BusinessUnitScopedId, graphene.ObjectType):
     """A call, visit, e-mail, meeting or note with a customer (ENGAGEMENT: logged by automation
     from an external event). The body is personal data."""
 
@@ -266,30 +293,8 @@ class Activity(BusinessUnitScopedId, graphene.ObjectType):
     def resolve_kind(root: models.Activity, _info: graphene.ResolveInfo) -> object:
         return models.ActivityKind(root.kind)
 
-    @staticmethod
-    def resolve_owner(root: models.Activity, info: graphene.ResolveInfo) -> object:
-        return _user(info, root.owner_id)
 
-    @staticmethod
-    def resolve_account(root: models.Activity, info: graphene.ResolveInfo) -> object:
-        if root.account_id is None:
-            return None
-        return loaders_of(info).account_by_id.load(root.account_id)
-
-    @staticmethod
-    def resolve_contact(root: models.Activity, info: graphene.ResolveInfo) -> object:
-        return _contact(root, info)
-
-    @staticmethod
-    def resolve_lead(root: models.Activity, _info: graphene.ResolveInfo) -> str | None:
-        return _global("Lead", root.lead_id)
-
-    @staticmethod
-    def resolve_opportunity(root: models.Activity, _info: graphene.ResolveInfo) -> str | None:
-        return _global("Opportunity", root.opportunity_id)
-
-
-class Task(BusinessUnitScopedId, graphene.ObjectType):
+class Task(LinkedRecords, BusinessUnitScopedId, graphene.ObjectType):
     """A to-do with a due time, an owner and an optional reminder (in the app and by e-mail)."""
 
     class Meta:
@@ -318,28 +323,6 @@ class Task(BusinessUnitScopedId, graphene.ObjectType):
     @staticmethod
     def resolve_status(root: models.Task, _info: graphene.ResolveInfo) -> object:
         return models.TaskStatus(root.status)
-
-    @staticmethod
-    def resolve_owner(root: models.Task, info: graphene.ResolveInfo) -> object:
-        return _user(info, root.owner_id)
-
-    @staticmethod
-    def resolve_account(root: models.Task, info: graphene.ResolveInfo) -> object:
-        if root.account_id is None:
-            return None
-        return loaders_of(info).account_by_id.load(root.account_id)
-
-    @staticmethod
-    def resolve_contact(root: models.Task, info: graphene.ResolveInfo) -> object:
-        return _contact(root, info)
-
-    @staticmethod
-    def resolve_lead(root: models.Task, _info: graphene.ResolveInfo) -> str | None:
-        return _global("Lead", root.lead_id)
-
-    @staticmethod
-    def resolve_opportunity(root: models.Task, _info: graphene.ResolveInfo) -> str | None:
-        return _global("Opportunity", root.opportunity_id)
 
 
 class AccountConnection(CountedConnection):
