@@ -4,6 +4,7 @@ import django_stubs_ext
 
 from crm.platform.settings.api import *  # noqa: F403
 from crm.platform.settings.base import *  # noqa: F403
+from crm.platform.settings.cells import *  # noqa: F403
 from crm.platform.settings.database import *  # noqa: F403
 from crm.platform.settings.languages import *  # noqa: F403
 from crm.platform.settings.tenancy import *  # noqa: F403

@@ -1,0 +1,25 @@
+"""How cells find and trust each other: signing keys for cell-to-cell requests and endpoints.
+
+Cells call each other over HTTP (replication batches, group-wide aggregate fan-out). Every such
+request is signed with a shared HMAC key (see ``crm.regions.signing``). Several keys may be listed
+at once so a key can be rotated without downtime: add the new key everywhere, switch
+``CELL_SIGNING_KEY_ID`` to it, then remove the old one.
+"""
+
+from crm.infra import endpoints
+from crm.platform.settings.env import env
+
+# Key id -> shared secret. Verification accepts any listed key; signing uses CELL_SIGNING_KEY_ID.
+CELL_SIGNING_KEYS: dict[str, str] = env.json(
+    "CELL_SIGNING_KEYS", default={"local": "insecure-local-cell-signing-key-change-me"}
+)
+CELL_SIGNING_KEY_ID: str = env.str("CELL_SIGNING_KEY_ID", default=next(iter(CELL_SIGNING_KEYS)))
+
+# Region code -> base URL of that cell (no trailing slash). Defaults to the local demo cells.
+CELL_ENDPOINTS: dict[str, str] = env.json(
+    "CELL_ENDPOINTS",
+    default={
+        region: f"http://{endpoints.CELL_HOST}:{port}"
+        for region, (port, _db) in endpoints.CELLS.items()
+    },
+)
