@@ -13,6 +13,7 @@ from crm.graphql.customfields.mutations import CustomFieldMutations
 from crm.graphql.customfields.queries import CustomFieldQueries
 from crm.graphql.governance.mutations import GovernanceMutations
 from crm.graphql.governance.queries import GovernanceQueries
+from crm.graphql.groupviews.queries import GroupViewQueries
 from crm.graphql.history.queries import HistoryQueries
 from crm.graphql.leads.mutations import LeadMutations
 from crm.graphql.leads.queries import LeadQueries
@@ -52,6 +53,7 @@ class Query(
     OpportunityQueries,
     SalesSetupQueries,
     RelationshipQueries,
+    GroupViewQueries,
     graphene.ObjectType,
 ):
     pass

@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class RegionsConfig(AppConfig):
     name = "crm.regions"
     label = "regions"
+
+    def ready(self) -> None:
+        from crm.regions.federation import access  # noqa: F401  (registers the policy's types)

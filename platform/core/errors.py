@@ -55,6 +55,7 @@ class ErrorCode(enum.StrEnum):
     RECORD_DUPLICATE = "RECORD_DUPLICATE"
     RECORD_CLOSED = "RECORD_CLOSED"
     AWAITING_APPROVAL = "AWAITING_APPROVAL"
+    NOT_HEADQUARTERS = "NOT_HEADQUARTERS"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -130,6 +131,10 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ),
     ErrorCode.DUPLICATE_SUSPECTED: _(
         "%(count)s existing customers look like this one; confirm to create it anyway."
+    ),
+    ErrorCode.NOT_HEADQUARTERS: _(
+        "Group-wide views are asked in the group's headquarters business unit "
+        "“%(headquarters)s”, in region “%(region)s”."
     ),
 }
 

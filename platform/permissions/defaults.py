@@ -361,6 +361,10 @@ ADMINISTRATION = {
     ],
 }
 
+# Group-wide views across the cells (pipeline, lead sources, receivables): aggregates only, for
+# HQ's directors and the group's administrators.
+GROUP_VIEW = _every((GROUP_ADMIN, DIRECTOR), G, (V, EXP))
+
 DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "material": MATERIAL,
     "price_list": PRICE_LIST,
@@ -373,6 +377,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "transfer_job": TRANSFER_JOB,
     **SALES_WORK,
     **ADMINISTRATION,
+    "group_view": GROUP_VIEW,
 }
 
 

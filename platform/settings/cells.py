@@ -23,3 +23,7 @@ CELL_ENDPOINTS: dict[str, str] = env.json(
         for region, (port, _db) in endpoints.CELLS.items()
     },
 )
+
+# How long the HQ cell waits for the other cells' answers to a group-wide view (seconds); a cell
+# that has not answered by then is reported as missing (TIMEOUT), never left out silently.
+GROUP_VIEW_TIMEOUT: float = env.float("GROUP_VIEW_TIMEOUT", default=2.0)

@@ -24,8 +24,9 @@ from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit, Domain
 
 HEADER = "HTTP_X_BUSINESS_UNIT"
-# Paths served without a business unit.
-PUBLIC_PATHS = ("/healthz",)
+# Paths served without a business unit. `/internal/` is cell-to-cell traffic: every view there
+# checks the calling cell's signature itself.
+PUBLIC_PATHS = ("/healthz", "/internal/")
 
 _STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,

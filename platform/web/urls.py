@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from crm.graphql.core.view import CrmGraphQLView
 from crm.graphql.transfer.downloads import transfer_file
+from crm.regions.federation.views import aggregate_endpoint
 
 
 def healthz(_request: HttpRequest) -> JsonResponse:
@@ -18,4 +19,6 @@ urlpatterns = [
     path("graphql/", csrf_exempt(CrmGraphQLView.as_view())),
     path("healthz", healthz),
     path("files/transfer-jobs/<int:job_id>/<str:name>", transfer_file),
+    # Cell to cell (signed): a group view's aggregate for this cell's BUs of a group.
+    path("internal/aggregates/<slug:name>", aggregate_endpoint),
 ]

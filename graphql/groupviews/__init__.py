@@ -1,0 +1,1 @@
+"""Group-wide views in GraphQL (HQ only): pipeline, lead sources and receivables across cells."""
