@@ -237,23 +237,60 @@ def attribution_sql(model: type[models.Model]) -> str | None:
             LEFT JOIN foreign_users fu
                    ON fu.user_id::text = t.metadata->>'user_id'
         """  # noqa: S608
+    # In order: the row's business unit, its region, its user, the personal row it belongs to.
+    cases: list[tuple[str, str]] = []
+    joins: list[str] = []
+    fallback = "NULL::text[]"
     bu_column = _foreign_key_to(model, "tenants.businessunit")
+    if bu_column:
+        joins.append(f"LEFT JOIN public.tenants_businessunit bu ON bu.id = t.{_q(bu_column)}")
+        cases.append(
+            (
+                f"t.{_q(bu_column)} IS NOT NULL",
+                "CASE WHEN bu.region_id <> %(region)s THEN ARRAY[bu.region_id] END",
+            )
+        )
+    region_column = _foreign_key_to(model, "regions.region")
+    if region_column:
+        column = f"t.{_q(region_column)}"
+        cases.append(
+            (f"{column} IS NOT NULL", f"CASE WHEN {column} <> %(region)s THEN ARRAY[{column}] END")
+        )
     user_column = _foreign_key_to(model, user_model)
-    if bu_column is None and user_column is None:
+    parent = _personal_parent(model)
+    if user_column:
+        joins.append(f"LEFT JOIN foreign_users fu ON fu.user_id = t.{_q(user_column)}")
+        fallback = "fu.regions"
+    elif parent is not None:
+        parent_select = attribution_sql(parent[0])
+        if parent_select is not None:
+            joins.append(f"LEFT JOIN ({parent_select}) p ON p.id = t.{_q(parent[1])}::text")
+            fallback = "p.regions"
+    if not cases and fallback == "NULL::text[]":
         return None
-    bu = connection.ops.quote_name(bu_column) if bu_column else None
-    user = connection.ops.quote_name(user_column) if user_column else None
-    by_user = "fu.regions" if user else "NULL::text[]"
-    by_bu = "CASE WHEN bu.region_id <> %(region)s THEN ARRAY[bu.region_id] END"
-    regions = f"CASE WHEN t.{bu} IS NOT NULL THEN {by_bu} ELSE {by_user} END" if bu else by_user
-    joins = []
-    if bu:
-        joins.append(f"LEFT JOIN public.tenants_businessunit bu ON bu.id = t.{bu}")
-    if user:
-        joins.append(f"LEFT JOIN foreign_users fu ON fu.user_id = t.{user}")
+    regions = fallback
+    if cases:
+        whens = " ".join(f"WHEN {condition} THEN {value}" for condition, value in cases)
+        regions = f"CASE {whens} ELSE {fallback} END"
     return (
         f"SELECT t.{pk}::text AS id, {regions} AS regions FROM public.{table} t {' '.join(joins)}"  # noqa: S608
     )
+
+
+def _q(name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def _personal_parent(model: type[models.Model]) -> tuple[type[models.Model], str] | None:
+    """A personal shared model this one belongs to (e.g. a request's export), and the column."""
+    for model_field in model._meta.concrete_fields:
+        related = model_field.related_model
+        if not model_field.is_relation or related is None or isinstance(related, str):
+            continue
+        placement = placement_of(related)
+        if placement is not None and placement.personal_data and related is not model:
+            return related, str(model_field.column)
+    return None
 
 
 def scan_personal_rows(region: str, checked: dict[str, int]) -> list[Finding]:

@@ -14,6 +14,7 @@ from graphene_django.views import GraphQLView
 from crm.graphql.core import errors, limits
 from crm.graphql.core.loaders import Loaders
 from crm.graphql.core.uploads import multipart_operations
+from crm.graphql.regions.freeze import writes_refused
 from crm.platform.core.errors import CrmError
 from graphql import (
     DocumentNode,
@@ -92,6 +93,9 @@ class CrmGraphQLView(GraphQLView):
             too_large = limits.query_size_error(query, settings.GRAPHQL_MAX_QUERY_BYTES)
             if too_large is not None:
                 return ExecutionResult(data=None, errors=[too_large])
+        moving = writes_refused(request, query, operation_name)
+        if moving is not None:  # the BU is moving to another region: no writes, any mutation
+            return ExecutionResult(data=None, errors=[moving])
         key = (query or "", _rules_key())
         if query and request.method == "POST":
             with _valid_documents_lock:

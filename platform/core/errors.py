@@ -55,6 +55,7 @@ class ErrorCode(enum.StrEnum):
     RECORD_DUPLICATE = "RECORD_DUPLICATE"
     RECORD_CLOSED = "RECORD_CLOSED"
     AWAITING_APPROVAL = "AWAITING_APPROVAL"
+    BUSINESS_UNIT_MOVING = "BUSINESS_UNIT_MOVING"
     NOT_HEADQUARTERS = "NOT_HEADQUARTERS"
 
 
@@ -131,6 +132,10 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ),
     ErrorCode.DUPLICATE_SUSPECTED: _(
         "%(count)s existing customers look like this one; confirm to create it anyway."
+    ),
+    ErrorCode.BUSINESS_UNIT_MOVING: _(
+        "Business unit “%(business_unit)s” is moving to region “%(region)s” and accepts no "
+        "changes until the move is done; reading works."
     ),
     ErrorCode.NOT_HEADQUARTERS: _(
         "Group-wide views are asked in the group's headquarters business unit "

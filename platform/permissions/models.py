@@ -117,6 +117,7 @@ class AuditEvent(models.TextChoices):
     API_KEY_REVOKED = "KEY_REVOKED", _("API key revoked")
     ROLE_GRANTED = "ROLE_GRANTED", _("role granted")
     ROLE_REVOKED = "ROLE_REVOKED", _("role revoked")
+    REGION_MOVE = "REGION_MOVE", _("business unit moved between regions")
 
 
 @shared_model(personal_data=True)

@@ -29,6 +29,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tenants.contacts.send_task_reminders",
         "schedule": 60.0,
     },
+    # Business units moving to another region whose scheduled time has come (regions/moves).
+    "region-moves": {
+        "task": "crm.regions.run_due_moves",
+        "schedule": 60.0,
+    },
     # Time-based automation rules (e.g. a new lead not contacted for 24 hours), every 5 minutes.
     "automation-time-rules": {
         "task": "crm.tenants.automation.scan_time_rules",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 
@@ -20,6 +20,7 @@ from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.models import AuditEntry, AuditEvent
 from crm.platform.permissions.policy_data import policy_for
+from crm.regions.models import RegionMove
 from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit, Domain
 
@@ -43,7 +44,10 @@ def error_response(error: CrmError) -> JsonResponse:
 
 
 def _business_units() -> QuerySet[BusinessUnit]:
-    queryset: QuerySet[BusinessUnit] = BusinessUnit.objects.select_related("group", "region")
+    # `moving`: a region move froze the BU, which then refuses writes (crm.regions.moves).
+    queryset: QuerySet[BusinessUnit] = BusinessUnit.objects.select_related(
+        "group", "region"
+    ).annotate(moving=Exists(RegionMove.objects.filter(business_unit=OuterRef("pk"), frozen=True)))
     return queryset
 
 

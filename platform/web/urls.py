@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from crm.graphql.core.view import CrmGraphQLView
 from crm.graphql.transfer.downloads import transfer_file
 from crm.regions.federation.views import aggregate_endpoint
+from crm.regions.moves.transport import region_move_endpoint
 
 
 def healthz(_request: HttpRequest) -> JsonResponse:
@@ -19,6 +20,8 @@ urlpatterns = [
     path("graphql/", csrf_exempt(CrmGraphQLView.as_view())),
     path("healthz", healthz),
     path("files/transfer-jobs/<int:job_id>/<str:name>", transfer_file),
+    # Cell to cell (signed): moving a business unit between regions.
+    path("internal/regions/moves/<slug:action>", region_move_endpoint),
     # Cell to cell (signed): a group view's aggregate for this cell's BUs of a group.
     path("internal/aggregates/<slug:name>", aggregate_endpoint),
 ]
