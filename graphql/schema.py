@@ -26,6 +26,8 @@ from crm.graphql.opportunities.mutations import OpportunityMutations
 from crm.graphql.opportunities.queries import OpportunityQueries
 from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
+from crm.graphql.privacy.mutations import PrivacyMutations
+from crm.graphql.privacy.queries import PrivacyQueries
 from crm.graphql.relationships.mutations import RelationshipMutations
 from crm.graphql.relationships.queries import RelationshipQueries
 from crm.graphql.salessetup.mutations import SalesSetupMutations
@@ -53,6 +55,7 @@ class Query(
     OpportunityQueries,
     SalesSetupQueries,
     RelationshipQueries,
+    PrivacyQueries,
     GroupViewQueries,
     graphene.ObjectType,
 ):
@@ -72,6 +75,7 @@ class Mutation(
     OpportunityMutations,
     SalesSetupMutations,
     RelationshipMutations,
+    PrivacyMutations,
     graphene.ObjectType,
 ):
     pass

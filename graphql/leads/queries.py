@@ -26,6 +26,7 @@ from crm.graphql.leads.types import (
     TagRule,
 )
 from crm.graphql.masterdata.queries import forward_only
+from crm.graphql.privacy.consents import expect_consents
 from crm.masterdata.sales.models import LeadSource as LeadSourceModel
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
@@ -33,6 +34,7 @@ from crm.tenants.leads import models, routing
 from crm.tenants.leads.access import LEAD
 from crm.tenants.leads.campaigns import visible_campaigns
 from crm.tenants.leads.services import visible_leads
+from crm.tenants.personaldata.models import SubjectType
 
 MAX_SEARCH_LENGTH = 100
 
@@ -211,6 +213,7 @@ class LeadQueries(graphene.ObjectType):
         except CrmError as error:
             raise graphql_error(error) from error
         lead_loaders(info).expect_page(page.records)
+        expect_consents(info, SubjectType.LEAD, (lead.pk for lead in page.records))
         connection: LeadConnection = connection_from_page(LeadConnection, page)
         return connection
 

@@ -20,11 +20,13 @@ from crm.graphql.core.types import Money
 from crm.graphql.customfields.fields import custom_fields_field
 from crm.graphql.leads.loaders import lead_loaders
 from crm.graphql.masterdata.types import Material, text_chain
+from crm.graphql.privacy.consents import consents_field
 from crm.graphql.salessetup.types import LeadSource
 from crm.i18n import languages
 from crm.platform.accounts.models import Team, User
 from crm.tenants.leads import models
 from crm.tenants.leads.access import CAMPAIGN, LEAD, LEAD_ROUTING
+from crm.tenants.personaldata.models import SubjectType
 
 LeadStatus = graphene.Enum.from_enum(models.LeadStatus)
 InvalidReason = graphene.Enum.from_enum(models.InvalidReason)
@@ -181,6 +183,7 @@ class Lead(BusinessUnitScopedId, graphene.ObjectType):
         graphene.NonNull(LeadDuplicate), description="Suspected duplicates found at capture."
     )
     custom_fields = custom_fields_field("lead")
+    consents = consents_field(SubjectType.LEAD)
     assignments = graphene.List(graphene.NonNull(LeadAssignment), description="Oldest first.")
     channel = graphene.String(required=True, description="How it came in: API, FORM, MANUAL.")
     created_at = graphene.DateTime(required=True)

@@ -20,6 +20,7 @@ from crm.graphql.core.pagination import Ordering, connection_from_page, keyset_p
 from crm.graphql.core.permissions import caller
 from crm.graphql.customfields.fields import CustomFieldFilter, filter_custom
 from crm.graphql.masterdata.queries import forward_only
+from crm.graphql.privacy.consents import expect_consents
 from crm.graphql.relationships.loaders import contact_order, loaders_of, preload
 from crm.graphql.relationships.types import (
     Account,
@@ -42,6 +43,7 @@ from crm.tenants.contacts import models
 from crm.tenants.contacts.access import ACTIVITY, CONTACT, TASK
 from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
 from crm.tenants.localcustomers.models import LocalCustomer
+from crm.tenants.personaldata.models import SubjectType
 
 MAX_SEARCH = 100
 M = TypeVar("M", bound=Model)
@@ -372,6 +374,7 @@ class RelationshipQueries(graphene.ObjectType):
         except CrmError as error:
             raise graphql_error(error) from error
         _announce(info, page.records)
+        expect_consents(info, SubjectType.CONTACT, (contact.pk for contact in page.records))
         connection: ContactConnection = connection_from_page(ContactConnection, page)
         return connection
 

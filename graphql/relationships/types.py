@@ -18,6 +18,7 @@ from crm.graphql.core.ids import BusinessUnitScopedId, scoped_global_id
 from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import access_of, permissions_field
 from crm.graphql.customfields.fields import custom_fields_field
+from crm.graphql.privacy.consents import consents_field
 from crm.graphql.relationships.loaders import loaders_of, nested_first
 from crm.platform.core.errors import CrmError
 from crm.platform.permissions.vocabulary import Action
@@ -25,6 +26,7 @@ from crm.tenants.contacts import models
 from crm.tenants.contacts.access import ACTIVITY, CONTACT, TASK
 from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
 from crm.tenants.localcustomers.models import AccountClass, LocalCustomer
+from crm.tenants.personaldata.models import SubjectType
 
 AccountClassification = graphene.Enum.from_enum(
     AccountClass,
@@ -196,6 +198,7 @@ class Contact(BusinessUnitScopedId, graphene.ObjectType):
     language = graphene.String(description="Preferred language; empty: unknown.")
     consent_email = graphene.Boolean(description="Agreed to be contacted by e-mail.")
     consent_phone = graphene.Boolean(description="Agreed to be contacted by phone.")
+    consents = consents_field(SubjectType.CONTACT)
     account = graphene.Field(Account)
     owner = graphene.Field(_user_type)
     custom_fields = custom_fields_field("contact")

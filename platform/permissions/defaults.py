@@ -39,6 +39,7 @@ FINANCE = "finance"
 DELIVERY = "delivery"
 AUDITOR = "auditor"
 INTEGRATION = "integration"
+PRIVACY_OFFICER = "privacy_officer"
 
 DEFAULT_ROLES = {
     GROUP_ADMIN: _("Group administrator"),
@@ -52,9 +53,10 @@ DEFAULT_ROLES = {
     DELIVERY: _("Delivery and service"),
     AUDITOR: _("Read-only auditor"),
     INTEGRATION: _("Integration (API key)"),
+    PRIVACY_OFFICER: _("Data protection officer"),
 }
 # Roles normally held at group level (HQ); the others are held in one business unit.
-GROUP_LEVEL_ROLES = frozenset({GROUP_ADMIN, STEWARD, DIRECTOR, AUDITOR})
+GROUP_LEVEL_ROLES = frozenset({GROUP_ADMIN, STEWARD, DIRECTOR, AUDITOR, PRIVACY_OFFICER})
 BU_READERS = (BU_MANAGER, FRONT_SALES, BACK_SUPPORT, LEGAL, FINANCE, DELIVERY, INTEGRATION)
 
 
@@ -365,6 +367,25 @@ ADMINISTRATION = {
 # HQ's directors and the group's administrators.
 GROUP_VIEW = _every((GROUP_ADMIN, DIRECTOR), G, (V, EXP))
 
+# Data-subject rights in each cell (crm.regions.privacy): the data protection officer and the
+# group's administrators handle requests and retention; auditors see that they were handled,
+# not whom they were about. Consents are recorded by those who work with the people.
+PRIVACY = {
+    "data_subject_request": [
+        *_every((PRIVACY_OFFICER, GROUP_ADMIN), G, (V, C, E, EXP), default="write"),
+        RuleSpec(AUDITOR, G, (V,), fields={"identifier": "hidden"}),
+    ],
+    "retention_policy": [
+        *_every((PRIVACY_OFFICER, GROUP_ADMIN), G, (V, C, E, D), default="write"),
+        RuleSpec(AUDITOR, G, (V,)),
+    ],
+    "consent": [
+        *_every((PRIVACY_OFFICER, GROUP_ADMIN, AUDITOR), G, (V,)),
+        *_every((BU_MANAGER, FRONT_SALES, INTEGRATION), BU, (V, C), default="write"),
+        *_every((BACK_SUPPORT, LEGAL, FINANCE, DELIVERY), BU, (V,)),
+    ],
+}
+
 DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "material": MATERIAL,
     "price_list": PRICE_LIST,
@@ -377,6 +398,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "transfer_job": TRANSFER_JOB,
     **SALES_WORK,
     **ADMINISTRATION,
+    **PRIVACY,
     "group_view": GROUP_VIEW,
 }
 

@@ -36,6 +36,7 @@ SHARED_APPS = [
     "crm.masterdata.governance",
     "crm.masterdata.transfer",
     "crm.masterdata.sales",
+    "crm.regions.privacy",
 ]
 TENANT_APPS = [
     "crm.tenants.pricebook",
@@ -45,6 +46,7 @@ TENANT_APPS = [
     "crm.tenants.opportunities",
     "crm.tenants.automation",
     "crm.tenants.customfields",
+    "crm.tenants.personaldata",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -34,6 +34,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.regions.run_due_moves",
         "schedule": 60.0,
     },
+    # Retention policies of the groups' business units in this cell, every night (idempotent);
+    # also deletes access exports past their download period (see crm.regions.privacy).
+    "privacy-retention": {
+        "task": "crm.regions.privacy.apply_retention",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Time-based automation rules (e.g. a new lead not contacted for 24 hours), every 5 minutes.
     "automation-time-rules": {
         "task": "crm.tenants.automation.scan_time_rules",

@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from crm.graphql.core.view import CrmGraphQLView
+from crm.graphql.privacy.downloads import subject_export
 from crm.graphql.transfer.downloads import transfer_file
 from crm.regions.federation.views import aggregate_endpoint
 from crm.regions.moves.transport import region_move_endpoint
@@ -20,6 +21,7 @@ urlpatterns = [
     path("graphql/", csrf_exempt(CrmGraphQLView.as_view())),
     path("healthz", healthz),
     path("files/transfer-jobs/<int:job_id>/<str:name>", transfer_file),
+    path("files/data-subject-requests/<int:request_id>/export.json", subject_export),
     # Cell to cell (signed): moving a business unit between regions.
     path("internal/regions/moves/<slug:action>", region_move_endpoint),
     # Cell to cell (signed): a group view's aggregate for this cell's BUs of a group.

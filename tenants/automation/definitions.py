@@ -12,7 +12,9 @@ Actions (each a JSON object with a `type`):
   {record_type}; a text is plain or {lang: text}, read in each recipient's language)
 - `SET_FIELD` {field, value} (only the fields `records` lists as settable; lists are added to)
 - `ASSIGN` {rule: "assignment_rules"} (leads: the BU's assignment rules again) or {user: id}
-- `WEBHOOK` {url} (https; plain http only to this machine when settings allow it, for tests)
+- `WEBHOOK` {url, consent?} (https; plain http only to this machine when settings allow it, for
+  tests). With `consent` (a purpose, e.g. MARKETING_EMAIL; leads and contacts only), records
+  whose consent for it is not granted are skipped: a marketing tool is sent only people who agreed.
 - `LOG_ACTIVITY` {subject?, body?} (an ENGAGEMENT activity on the account or contact)
 - `CREATE_PAYMENT_PLAN` {} (contracts; provided by issue #7: refused until contracts exist)
 """
@@ -51,7 +53,7 @@ ACTION_KEYS: dict[str, frozenset[str]] = {
     "NOTIFY": frozenset({"to", "subject", "body"}),
     "SET_FIELD": frozenset({"field", "value"}),
     "ASSIGN": frozenset({"rule", "user"}),
-    "WEBHOOK": frozenset({"url"}),
+    "WEBHOOK": frozenset({"url", "consent"}),
     "LOG_ACTIVITY": frozenset({"subject", "body"}),
     "CREATE_PAYMENT_PLAN": frozenset(),
 }
@@ -272,6 +274,8 @@ def _clean_action(
             value["user"] = _users(business_unit, [value["user"]], f"{field}.user")[0]
     elif kind_name == "WEBHOOK":
         value["url"] = clean_url(value.get("url"), f"{field}.url")
+        if "consent" in value:
+            value["consent"] = _consent_purpose(record_type, value["consent"], f"{field}.consent")
     elif kind_name == "LOG_ACTIVITY":
         if record_type not in ENGAGEMENT_TYPES:
             raise _bad(f"{field}.type", "LOG_ACTIVITY acts on opportunities, accounts, contacts")
@@ -279,6 +283,16 @@ def _clean_action(
             if name in value:
                 value[name] = _text(value[name], f"{field}.{name}")
     return {"type": kind_name, **value}
+
+
+def _consent_purpose(record_type: str, value: Any, field: str) -> str:
+    from crm.tenants.personaldata.models import Purpose
+
+    if record_type not in (RecordType.LEAD, RecordType.CONTACT):
+        raise _bad(field, "consent applies to leads and contacts")
+    if value not in Purpose.values:
+        raise _bad(field, f"one of {', '.join(Purpose.values)}")
+    return str(value)
 
 
 def _text(value: Any, field: str, *, required: bool = False) -> Any:

@@ -242,6 +242,26 @@ def fire(
     return fired
 
 
+def _consented(kind: records.RecordKind, action: dict[str, Any], items: list[Item]) -> list[Item]:
+    """The items an action with `consent` (a purpose) may act on: those whose record's consent
+    for it is granted. The others get a `skipped` outcome and nothing is done for them."""
+    purpose = action.get("consent")
+    if not purpose:
+        return items
+    from crm.tenants.personaldata.consents import consented_ids
+    from crm.tenants.personaldata.models import Purpose, SubjectType
+
+    allowed = consented_ids(
+        SubjectType(kind.name), [item.record.pk for item in items], Purpose(purpose)
+    )
+    for item in items:
+        if item.record.pk not in allowed:
+            item.outcome.append(
+                {"type": action["type"], "skipped": "NO_CONSENT", "purpose": purpose}
+            )
+    return [item for item in items if item.record.pk in allowed]
+
+
 def _perform(
     context: Context,
     rule: Rule,
@@ -257,6 +277,9 @@ def _perform(
     webhooks it meant to send on commit).
     """
     handler = actions.HANDLERS[action["type"]]
+    items = _consented(kind, action, items)
+    if not items:
+        return
     if len(items) > 1:
         try:
             with transaction.atomic():

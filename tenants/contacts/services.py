@@ -244,8 +244,21 @@ def create_contact(
         contact.owner_id = _owner(access, CONTACT, owner_id, "contact")
         require_configured("contact", contact, "contact")
         contact.save()
+        _consent_flags_recorded(access, contact, [name for name in CONSENT_FLAGS if name in values])
         events.record_created(access, "contact", contact)
     return contact
+
+
+CONSENT_FLAGS = ("consent_email", "consent_phone")
+
+
+def _consent_flags_recorded(access: Access, contact: Contact, names: Iterable[str]) -> None:
+    """Consent flags set on the contact itself are consents too: kept in their history."""
+    from crm.tenants.personaldata.consents import flags_changed
+
+    flags = {name: bool(getattr(contact, name)) for name in names}
+    if flags:
+        flags_changed(access, contact.pk, flags)
 
 
 def update_contact(
@@ -283,6 +296,7 @@ def update_contact(
             require_configured("contact", contact, "contact")
             contact.updated_at = timezone.now()
             contact.save()
+            _consent_flags_recorded(access, contact, [n for n in CONSENT_FLAGS if n in changes])
             events.fields_changed(
                 access,
                 "contact",

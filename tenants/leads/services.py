@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,9 @@ from crm.tenants.leads.models import (
 )
 from crm.tenants.localcustomers.access import LOCAL_CUSTOMER
 from crm.tenants.localcustomers.models import LocalCustomer
+from crm.tenants.personaldata import consents as personal_consents
+from crm.tenants.personaldata.access import CONSENT
+from crm.tenants.personaldata.models import ConsentSource
 
 DUPLICATE_TAG = "duplicate-suspected"
 CLOSED = (LeadStatus.CONVERTED, LeadStatus.INVALID)
@@ -344,6 +347,7 @@ def capture_lead(
     channel: str = "API",
     assign_by_rules: bool = True,
     owner_id: int | None = None,
+    consents: Sequence[Mapping[str, Any]] | None = None,
 ) -> Captured:
     """A new lead from `data` ({attribute: value}), tagged, checked for duplicates and assigned.
 
@@ -351,6 +355,8 @@ def capture_lead(
     assignment rules choose one; failing that, a person capturing it keeps it (an API key's
     lead stays in the pool). The same `idempotency_key` with the same
     content returns the first lead; with other content it is an IDEMPOTENCY_CONFLICT.
+    `consents` ({purpose, granted, at?, source?, evidence?}) are recorded with the lead (their
+    source defaults to the channel's: WEB_FORM for FORM, IMPORT for IMPORT).
     """
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > KEY_LENGTH:
@@ -360,7 +366,14 @@ def capture_lead(
             reason=f"at most {KEY_LENGTH} characters",
         )
     access.require(Action.CREATE, LEAD)  # refused before the input is even looked at
-    digest = _digest({**data, "channel": channel, "owner": owner_id})
+    consent_entries = personal_consents.clean_entries(
+        consents, default_source=_consent_source(access, channel)
+    )
+    if consent_entries:
+        access.require(Action.CREATE, CONSENT)
+    digest = _digest(
+        {**data, "channel": channel, "owner": owner_id, "consents": _plain_consents(consents)}
+    )
     if key is not None:
         # A resubmission is answered with the first lead, even if the configuration changed
         # since (a campaign ended, a field became required).
@@ -389,9 +402,22 @@ def capture_lead(
                 return Captured(existing, created=False)
         else:
             lead.save()
+        personal_consents.record_entries(
+            access, personal_consents.ConsentSubject.lead(lead.pk), consent_entries
+        )
         _route(access, lead, assign_by_rules=assign_by_rules, owner_id=owner_id)
         events.record_created(access, "lead", lead)
     return Captured(lead, created=True)
+
+
+def _consent_source(access: Access, channel: str) -> ConsentSource:
+    by_channel = {"FORM": ConsentSource.WEB_FORM, "IMPORT": ConsentSource.IMPORT}
+    return by_channel.get(channel.upper(), personal_consents.default_source(access))
+
+
+def _plain_consents(consents: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """Consents as compared for idempotency (what was submitted, not when it arrived)."""
+    return [{key: str(value) for key, value in entry.items()} for entry in consents or []]
 
 
 def _route(access: Access, lead: Lead, *, assign_by_rules: bool, owner_id: int | None) -> None:
@@ -743,6 +769,13 @@ def lead_convert(
             account=account,
             lead_id=lead.pk,
             owner_id=owner_id,
+        )
+        # What the person agreed to on the lead holds for the contact they became.
+        personal_consents.carry_over(
+            lead_id=lead.pk,
+            contact_id=contact.pk,
+            actor=access.principal.label,
+            user_id=access.principal.user_id,
         )
         name = opportunity_name.strip() or (
             f"{customer.legal_name}: {lead.product_line}"

@@ -10,6 +10,7 @@ import graphene
 from crm.graphql.core.mutations import CrmMutation
 from crm.graphql.leads.inputs import LeadInput, lead_data
 from crm.graphql.leads.types import Lead, LeadDuplicate
+from crm.graphql.privacy.types import ConsentInput, consent_entries
 from crm.platform.core.errors import ErrorCode
 from crm.platform.permissions.engine import Access
 from crm.tenants.leads.services import capture_lead
@@ -34,6 +35,10 @@ class LeadCapture(CrmMutation):
             description="The same key with the same content returns the lead already captured."
         )
         channel = graphene.String(default_value="API", description="e.g. FORM, API, IMPORT.")
+        consents = graphene.List(
+            graphene.NonNull(ConsentInput),
+            description="What the person agreed to (or declined) with the form, per purpose.",
+        )
 
     lead = graphene.Field(Lead)
     created = graphene.Boolean(description="False when the key's earlier lead is returned.")
@@ -50,12 +55,14 @@ class LeadCapture(CrmMutation):
         lead: dict[str, Any],
         idempotency_key: str | None = None,
         channel: str = "API",
+        consents: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         captured = capture_lead(
             access,
             lead_data(lead),
             idempotency_key=idempotency_key,
             channel=(channel or "API").strip().upper()[:20],
+            consents=consent_entries(consents),
         )
         return {
             "lead": captured.lead,

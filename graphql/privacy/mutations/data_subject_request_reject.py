@@ -1,0 +1,39 @@
+"""dataSubjectRequestReject: refuse an open request, saying why (e.g. identity not verified)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from crm.graphql.core.ids import pk_of
+from crm.graphql.core.mutations import CrmMutation
+from crm.graphql.privacy.types import DataSubjectRequest
+from crm.platform.core.errors import ErrorCode
+from crm.platform.permissions.engine import Access
+from crm.regions.privacy.requests import request_reject
+
+
+class DataSubjectRequestReject(CrmMutation):
+    class Meta:
+        error_codes = (
+            ErrorCode.NOT_FOUND,
+            ErrorCode.MALFORMED_ID,
+            ErrorCode.ALREADY_DECIDED,
+            ErrorCode.INVALID_ARGUMENT,
+            ErrorCode.REQUIRED_FIELD_MISSING,
+        )
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        rejection_reason = graphene.String(required=True)
+
+    request = graphene.Field(DataSubjectRequest)
+
+    @classmethod
+    def perform(
+        cls, info: graphene.ResolveInfo, access: Access, **arguments: Any
+    ) -> dict[str, Any]:
+        pk = pk_of("DataSubjectRequest", arguments["id"])
+        request = request_reject(access, request_id=pk, reason=arguments["rejection_reason"])
+        return {"request": request}
