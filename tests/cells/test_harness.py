@@ -128,6 +128,25 @@ def test_a_stopped_cell_is_unreachable_until_it_is_started_again(cells: Cells) -
     assert ap.http("/healthz").body["region"] == "ap"
 
 
+def test_a_crashed_cell_is_brought_back_for_the_next_test(cells: Cells) -> None:
+    cn = cells["cn"]
+    cn.stop(kill=True)
+    assert not cn.is_up()
+    cells.ensure_up()  # what runs before every test using `cells`
+    assert cn.is_up()
+    assert [cell.is_up() for cell in cells.values()] == [True, True, True]
+
+
+def test_a_second_session_cannot_take_the_same_brokers(cells: Cells) -> None:
+    other = Cells()
+    assert [cell.redis_db for cell in other.values()] == [cell.redis_db for cell in cells.values()]
+    with pytest.raises(RuntimeError, match="used by the cells of another test session"):
+        other._claim_brokers()
+    other._release_brokers()  # claimed nothing: must not free the first session's brokers
+    with pytest.raises(RuntimeError, match="another test session"):
+        Cells()._claim_brokers()
+
+
 def test_each_cell_has_its_own_worker_and_broker(cells: Cells) -> None:
     assert len({cell.redis_url for cell in cells.values()}) == 3
     cells.seed_directory()
