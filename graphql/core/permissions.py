@@ -76,6 +76,25 @@ class FieldPolicyMiddleware:
     def __init__(self) -> None:
         self._names: dict[str, dict[str, str]] | None = None
 
+    def governed_field(self, graphql_type: str, field_name: str) -> tuple[ObjectType, str] | None:
+        """The policy's object type and field name behind a GraphQL field, if it governs it."""
+        names = self._names
+        if names is None:
+            names = self._names = _governed_names()
+        governed = names.get(graphql_type)
+        name = governed.get(field_name) if governed is not None else None
+        if name is None:
+            return None
+        return BY_GRAPHQL_TYPE[graphql_type], name
+
+    @staticmethod
+    def readable(access: Access | None, object_type: ObjectType, name: str, root: Any) -> bool:
+        """Whether the caller reads this governed field of `root` with nothing else to do (no
+        refusal to report); what `resolve` checks, for the executor's path for plain fields."""
+        if access is None:
+            return False
+        return access.on_node(object_type, root).modes.get(name, HIDDEN) is not HIDDEN
+
     def resolve(
         self, next_: Callable[..., Any], root: Any, info: graphene.ResolveInfo, **args: Any
     ) -> Any:
