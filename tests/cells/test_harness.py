@@ -137,14 +137,23 @@ def test_a_crashed_cell_is_brought_back_for_the_next_test(cells: Cells) -> None:
     assert [cell.is_up() for cell in cells.values()] == [True, True, True]
 
 
-def test_a_second_session_cannot_take_the_same_brokers(cells: Cells) -> None:
-    other = Cells()
-    assert [cell.redis_db for cell in other.values()] == [cell.redis_db for cell in cells.values()]
-    with pytest.raises(RuntimeError, match="used by the cells of another test session"):
-        other._claim_brokers()
-    other._release_brokers()  # claimed nothing: must not free the first session's brokers
-    with pytest.raises(RuntimeError, match="another test session"):
-        Cells()._claim_brokers()
+def test_two_sessions_never_share_a_broker(cells: Cells) -> None:
+    other = Cells()  # another session's cells (not started)
+    if cells.broker == "own":  # a private redis-server per session
+        assert other.redis_server is not None
+        assert cells.redis_server is not None
+        assert other.redis_server.port != cells.redis_server.port
+    # On a shared Redis, a session claims its databases; a second one is refused while it lives.
+    first = Cells(broker="shared")
+    first._claim_brokers()
+    try:
+        with pytest.raises(RuntimeError, match="used by the cells of another test session"):
+            Cells(broker="shared")._claim_brokers()
+    finally:
+        first._release_brokers()
+    second = Cells(broker="shared")
+    second._claim_brokers()  # free again
+    second._release_brokers()
 
 
 def test_each_cell_has_its_own_worker_and_broker(cells: Cells) -> None:
