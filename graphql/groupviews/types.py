@@ -178,7 +178,7 @@ class GroupPipelineStage(GroupPipelineTotal):
 
 
 class GroupPipeline(graphene.ObjectType):
-    """Open pipeline per BU and stage in the group currency, at the end of `asOf`."""
+    """Open pipeline per BU and stage in the group currency, at the end of `asOf` at HQ."""
 
     class Meta:
         interfaces = (GroupView,)
@@ -232,7 +232,7 @@ class GroupLeadSourceTotal(_LeadCounts, graphene.ObjectType):
 
 
 class GroupLeadSources(graphene.ObjectType):
-    """Leads created from `from` to `to` (days where each BU is) per BU and source."""
+    """Leads created from `from` to `to` (days at HQ, both included) per BU and source."""
 
     class Meta:
         interfaces = (GroupView,)

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from crm.tenants.models import BusinessUnit, Group
@@ -86,6 +87,29 @@ def _date(value: Any, name: str) -> datetime.date:
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise ContractError(f"{name} is not an ISO date: {value!r}") from None
+
+
+def instant(value: Any, name: str) -> datetime.datetime:
+    """An ISO timestamp with its offset (instants travel with their zone, never naive)."""
+    if not isinstance(value, str):
+        raise ContractError(f"{name} must be an ISO timestamp string")
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise ContractError(f"{name} is not an ISO timestamp: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise ContractError(f"{name} has no time zone offset")
+    return parsed
+
+
+def end_of_day(day: datetime.date, time_zone: str) -> datetime.datetime:
+    """The first instant after `day` in `time_zone`.
+
+    Group views cut days where the group's headquarters is: one instant for every cell, so a
+    BU already in tomorrow (Tokyo, seen from Shanghai) is cut at the same moment as the others.
+    """
+    following = day + datetime.timedelta(days=1)
+    return datetime.datetime.combine(following, datetime.time.min, ZoneInfo(time_zone))
 
 
 @dataclass(frozen=True)

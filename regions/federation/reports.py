@@ -25,7 +25,7 @@ from crm.platform.permissions.vocabulary import Action
 from crm.regions.federation.access import GROUP_VIEW
 from crm.regions.federation.aggregates.lead_sources import MAX_DAYS
 from crm.regions.federation.aggregates.receivables import NO_PROVIDER
-from crm.regions.federation.contract import CellStatus
+from crm.regions.federation.contract import CellStatus, end_of_day
 from crm.regions.federation.fanout import GroupView, group_view
 from crm.tenants.models import BusinessUnit, BusinessUnitKind, Group
 
@@ -134,9 +134,12 @@ class PipelineReport(Report):
 
 
 def group_pipeline(access: Access, *, as_of: datetime.date | None = None) -> PipelineReport:
-    """Open deals per BU and stage, and per stage across the group, in the group currency."""
+    """Open deals per BU and stage, and per stage across the group, in the group currency, at
+    the end of `as_of` where HQ is (every cell cut at that one instant)."""
     group = require_headquarters(access, "pipeline")
-    view = group_view(group, "pipeline", {}, as_of=_as_of(access, as_of))
+    day = _as_of(access, as_of)
+    at = end_of_day(day, access.business_unit.time_zone)
+    view = group_view(group, "pipeline", {"at": at.isoformat()}, as_of=day)
     rows = sorted(view.rows, key=lambda r: (r["business_unit"], r["pipeline"], r["position"]))
     stages: dict[str, StageTotal] = {}
     total = PipelineTotal()
@@ -175,7 +178,8 @@ class LeadSourceReport(Report):
 def group_lead_sources(
     access: Access, *, start: datetime.date, end: datetime.date
 ) -> LeadSourceReport:
-    """Leads created from `start` to `end` (both included) per BU and source, and per source."""
+    """Leads created from `start` to `end` (days at HQ, both included) per BU and source, and
+    per source."""
     group = require_headquarters(access, "lead_sources")
     if start > end:
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field="from", reason="after “to”")
@@ -183,10 +187,13 @@ def group_lead_sources(
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT, field="from", reason=f"a period of at most {MAX_DAYS} days"
         )
+    time_zone = access.business_unit.time_zone
+    since = end_of_day(start - datetime.timedelta(days=1), time_zone)
+    until = end_of_day(end, time_zone)
     view = group_view(
         group,
         "lead_sources",
-        {"from": start.isoformat(), "to": end.isoformat()},
+        {"since": since.isoformat(), "until": until.isoformat()},
         as_of=access.business_unit.today(),
     )
     rows = sorted(view.rows, key=lambda r: (r["business_unit"], r["source"] or ""))

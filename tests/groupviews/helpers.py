@@ -6,11 +6,13 @@ import datetime
 import json
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.test import override_settings
+from django.utils import timezone
 
 from crm.regions.federation import cell
-from crm.regions.federation.contract import SIGNING_PURPOSE, AggregateRequest
+from crm.regions.federation.contract import SIGNING_PURPOSE, AggregateRequest, end_of_day
 from crm.regions.signing import sign
 from crm.tenants.models import BusinessUnit, BusinessUnitKind
 
@@ -23,6 +25,26 @@ def make_headquarters(group: str = "acme", code: str = "hq") -> BusinessUnit:
     return unit
 
 
+HQ_ZONE = "Asia/Shanghai"  # acme.hq's
+
+
+def hq_today() -> datetime.date:
+    return timezone.now().astimezone(ZoneInfo(HQ_ZONE)).date()
+
+
+def pipeline_at(day: datetime.date) -> dict[str, str]:
+    """The pipeline's parameters for the end of `day` at HQ."""
+    return {"at": end_of_day(day, HQ_ZONE).isoformat()}
+
+
+def period(start: datetime.date, end: datetime.date) -> dict[str, str]:
+    """The lead sources' parameters for the days `start` to `end` at HQ."""
+    return {
+        "since": end_of_day(start - datetime.timedelta(days=1), HQ_ZONE).isoformat(),
+        "until": end_of_day(end, HQ_ZONE).isoformat(),
+    }
+
+
 def answer_of(
     region: str,
     aggregate: str = "pipeline",
@@ -31,10 +53,12 @@ def answer_of(
     parameters: dict[str, Any] | None = None,
     as_of: datetime.date | None = None,
 ) -> dict[str, Any]:
-    """What the cell of `region` answers (computed here, acting as that cell)."""
-    request = AggregateRequest(
-        group, aggregate, parameters or {}, as_of or datetime.date.today(), region
-    )
+    """What the cell of `region` answers (computed here, acting as that cell); the pipeline at
+    the end of `as_of` (today) at HQ unless `parameters` say otherwise."""
+    day = as_of or hq_today()
+    if parameters is None:
+        parameters = pipeline_at(day) if aggregate == "pipeline" else {}
+    request = AggregateRequest(group, aggregate, parameters, day, region)
     with override_settings(REGION=region):
         return cell.answer(request)
 

@@ -17,7 +17,14 @@ from crm.regions.federation.contract import AggregateRequest, ContractError, agg
 from crm.tenants.leads.models import LeadStatus
 from crm.tenants.opportunities import services
 from crm.tenants.opportunities.models import Opportunity, OpportunityEvent
-from crm.tests.groupviews.helpers import answer_of, as_json, strings_in
+from crm.tests.groupviews.helpers import (
+    answer_of,
+    as_json,
+    hq_today,
+    period,
+    pipeline_at,
+    strings_in,
+)
 from crm.tests.leads.helpers import make_lead
 from crm.tests.opportunities.helpers import access_of, make_deal
 
@@ -87,7 +94,7 @@ def _backdate(deal: Opportunity, when: datetime.datetime) -> None:
 
 def test_a_past_pipeline_is_rebuilt_from_the_trail_of_stage_moves(world):
     ten_days_ago = timezone.now() - datetime.timedelta(days=10)
-    today = datetime.date.today()
+    today = hq_today()
     moved = make_deal(amount="100.00")
     _backdate(moved, ten_days_ago)
     closed = make_deal(amount="200.00")
@@ -122,9 +129,9 @@ def test_leads_are_counted_per_source_in_the_period(world):
         make_lead(source="WEBSITE", created_at=now - datetime.timedelta(days=40))  # before
     with schema_context(JP):
         make_lead(source="WEBSITE")
-    today = datetime.date.today()
-    period = {"from": (today - datetime.timedelta(days=7)).isoformat(), "to": today.isoformat()}
-    answer = answer_of("eu", "lead_sources", parameters=period)
+    today = hq_today()
+    week = period(today - datetime.timedelta(days=7), today)
+    answer = answer_of("eu", "lead_sources", parameters=week)
     by_source = {row["source"]: row for row in answer["rows"]}
     assert set(by_source) == {"WEBSITE", "TRADE_FAIR", None}
     assert by_source["WEBSITE"] == {
@@ -139,8 +146,9 @@ def test_leads_are_counted_per_source_in_the_period(world):
     assert by_source["TRADE_FAIR"]["converted"] == 2
     assert by_source["TRADE_FAIR"]["won"] == 1
     assert by_source[None]["leads"] == 1
-    longer = {"from": (today - datetime.timedelta(days=60)).isoformat(), "to": today.isoformat()}
-    widened = answer_of("eu", "lead_sources", parameters=longer)
+    widened = answer_of(
+        "eu", "lead_sources", parameters=period(today - datetime.timedelta(days=60), today)
+    )
     assert {r["source"]: r["leads"] for r in widened["rows"]}["WEBSITE"] == 4
 
 
@@ -157,13 +165,8 @@ def test_the_answer_carries_no_personal_data(world):
             company_name="Mustermann Feinmechanik",
         )
     owner = User.objects.get(username="acme.de.sales")
-    today = datetime.date.today()
-    answers = [
-        answer_of("eu"),
-        answer_of(
-            "eu", "lead_sources", parameters={"from": today.isoformat(), "to": today.isoformat()}
-        ),
-    ]
+    today = hq_today()
+    answers = [answer_of("eu"), answer_of("eu", "lead_sources", parameters=period(today, today))]
     personal = {
         "Erika",
         "Mustermann",
@@ -237,9 +240,9 @@ def test_a_registered_receivables_provider_fills_the_contract(world):
 
 
 def test_a_request_for_another_cell_or_an_unknown_group_is_refused(world):
-    today = datetime.date.today()
+    today = hq_today()
     with pytest.raises(cell.RefusedError) as other:
-        cell.answer(AggregateRequest("acme", "pipeline", {}, today, "eu"))  # this is the cn cell
+        cell.answer(AggregateRequest("acme", "pipeline", pipeline_at(today), today, "eu"))
     assert other.value.refusal == "OTHER_CELL"
     with pytest.raises(cell.RefusedError) as unknown:
         answer_of("eu", group="nobody")
@@ -249,11 +252,20 @@ def test_a_request_for_another_cell_or_an_unknown_group_is_refused(world):
 @pytest.mark.parametrize(
     ("aggregate", "parameters"),
     [
-        ("pipeline", {"x": 1}),
+        ("pipeline", {}),
+        ("pipeline", {"at": "2026-01-01T00:00:00"}),  # no offset
+        ("pipeline", {"at": "2026-01-01T00:00:00+08:00", "x": 1}),
         ("lead_sources", {}),
-        ("lead_sources", {"from": "2026-02-01", "to": "2026-01-01"}),
-        ("lead_sources", {"from": "yesterday", "to": "2026-01-01"}),
-        ("lead_sources", {"from": "2000-01-01", "to": "2026-01-01"}),
+        (
+            "lead_sources",
+            {"since": "2026-02-01T00:00:00+00:00", "until": "2026-01-01T00:00:00+00:00"},
+        ),
+        ("lead_sources", {"since": "yesterday", "until": "2026-01-01T00:00:00+00:00"}),
+        (
+            "lead_sources",
+            {"since": "2000-01-01T00:00:00+00:00", "until": "2026-01-01T00:00:00+00:00"},
+        ),
+        ("receivables", {"x": 1}),
         ("nothing", {}),
     ],
 )

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from crm.regions.federation.contract import SIGNING_PURPOSE, AggregateRequest
 from crm.regions.signing import KEY_ID_HEADER, SIGNATURE_HEADER, sign
-from crm.tests.groupviews.helpers import signed
+from crm.tests.groupviews.helpers import hq_today, pipeline_at, signed
 from crm.tests.opportunities.helpers import make_deal
 
 URL = "/internal/aggregates/pipeline"
@@ -24,7 +24,8 @@ def post(client, body: bytes, headers: dict[str, str], url: str = URL):
 
 
 def request_for(region: str = "cn", group: str = "acme") -> AggregateRequest:
-    return AggregateRequest(group, "pipeline", {}, datetime.date.today(), region)
+    today = hq_today()
+    return AggregateRequest(group, "pipeline", pipeline_at(today), today, region)
 
 
 def touched_business_data(queries) -> bool:

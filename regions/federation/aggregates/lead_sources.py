@@ -1,8 +1,9 @@
 """Leads per source and BU over a period: how many came in, are still open, were converted,
 were marked invalid, and became deals that were won.
 
-A lead counts in the period when it was created on a day from `from` to `to` (both included)
-where its BU is. Sources are the group's lead-source codes (master data), so every BU's channels
+A lead counts in the period when it was created from `since` (included) to `until` (excluded):
+instants the HQ side takes from its days `from` to `to`, so that every cell cuts at the same
+moments. Sources are the group's lead-source codes (master data), so every BU's channels
 line up in one list; a lead without a source, or with a source this cell does not know, counts
 under no source (null) rather than being left out.
 """
@@ -16,8 +17,14 @@ from typing import Any, ClassVar
 from django.db.models import Count, Exists, OuterRef, Q
 
 from crm.masterdata.sales.models import LeadSource, StageKind
-from crm.regions.federation.aggregates.pipeline import end_of_day
-from crm.regions.federation.contract import Aggregate, ContractError, Field, Kind, register
+from crm.regions.federation.contract import (
+    Aggregate,
+    ContractError,
+    Field,
+    Kind,
+    instant,
+    register,
+)
 from crm.tenants.leads.models import OPEN_LEAD_STATUSES, Lead, LeadStatus
 from crm.tenants.models import BusinessUnit
 from crm.tenants.opportunities.models import Opportunity
@@ -26,17 +33,15 @@ from crm.tenants.opportunities.models import Opportunity
 MAX_DAYS = 3660
 
 
-def period(parameters: Mapping[str, Any]) -> tuple[datetime.date, datetime.date]:
-    try:
-        start = datetime.date.fromisoformat(str(parameters["from"]))
-        end = datetime.date.fromisoformat(str(parameters["to"]))
-    except (KeyError, ValueError):
-        raise ContractError("lead_sources needs `from` and `to` as ISO dates") from None
-    if start > end:
-        raise ContractError("`from` is after `to`")
-    if (end - start).days > MAX_DAYS:
+def period(parameters: Mapping[str, Any]) -> tuple[datetime.datetime, datetime.datetime]:
+    if set(parameters) != {"since", "until"}:
+        raise ContractError("lead_sources takes exactly `since` and `until`")
+    since, until = instant(parameters["since"], "since"), instant(parameters["until"], "until")
+    if since >= until:
+        raise ContractError("`since` is not before `until`")
+    if (until - since).days > MAX_DAYS:
         raise ContractError(f"the period is longer than {MAX_DAYS} days")
-    return start, end
+    return since, until
 
 
 class LeadSourceCounts(Aggregate):
@@ -52,10 +57,8 @@ class LeadSourceCounts(Aggregate):
     }
 
     def clean_parameters(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
-        if set(parameters) != {"from", "to"}:
-            raise ContractError("lead_sources takes exactly `from` and `to`")
-        start, end = period(parameters)
-        return {"from": start.isoformat(), "to": end.isoformat()}
+        since, until = period(parameters)
+        return {"since": since.isoformat(), "until": until.isoformat()}
 
     def rows_for(
         self,
@@ -63,13 +66,10 @@ class LeadSourceCounts(Aggregate):
         parameters: Mapping[str, Any],
         as_of: datetime.date,
     ) -> list[dict[str, Any]]:
-        start, end = period(parameters)
+        since, until = period(parameters)
         won_deal = Opportunity.objects.filter(pk=OuterRef("opportunity_id"), status=StageKind.WON)
         counts = (
-            Lead.objects.filter(
-                created_at__gte=end_of_day(business_unit, start - datetime.timedelta(days=1)),
-                created_at__lt=end_of_day(business_unit, end),
-            )
+            Lead.objects.filter(created_at__gte=since, created_at__lt=until)
             .values("source_id")
             .annotate(
                 leads=Count("pk"),

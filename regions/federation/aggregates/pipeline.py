@@ -1,14 +1,15 @@
-"""Pipeline totals per BU, pipeline and stage, in the group currency, as of a reporting date.
+"""Pipeline totals per BU, pipeline and stage, in the group currency, at one instant.
 
 A deal keeps its amount converted to the group currency (`amount_group`, at the rate of its
 expected close date; see `crm.tenants.opportunities.services`), so the totals are sums of stored
 Decimals: no conversion happens here. A deal whose amount has no group value (no amount, or no
 rate yet) is counted and reported in `without_group_amount`, never valued by a guess.
 
-As of today (or later: a BU ahead of HQ's time zone), the pipeline is the open deals in their
-current stage. For an earlier date it is rebuilt from each deal's trail: the stage a deal was in
-at the end of that day where the BU is (its last move on or before then: created, moved, closed,
-reopened), counted if that stage is open. Amounts are today's values: past amounts are not kept.
+The request names the instant (`at`: the end of the reporting day where HQ is, the same for every
+cell). If it is not past yet, the pipeline is the open deals in their current stage. For an
+earlier instant it is rebuilt from each deal's trail: the stage a deal was in then (its last move
+before it: created, moved, closed, reopened), counted if that stage is open. Amounts are today's
+values: past amounts are not kept.
 """
 
 from __future__ import annotations
@@ -17,16 +18,23 @@ import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import translation
+from django.utils import timezone, translation
 from moneyed import Money
 
 from crm.masterdata.sales.models import StageKind, StageTemplate
 from crm.platform.core.money import round_money
-from crm.regions.federation.contract import Aggregate, Field, Kind, money_text, register
+from crm.regions.federation.contract import (
+    Aggregate,
+    ContractError,
+    Field,
+    Kind,
+    instant,
+    money_text,
+    register,
+)
 from crm.tenants.models import BusinessUnit
 from crm.tenants.opportunities.models import Opportunity, OpportunityEvent, Pipeline, Stage
 
@@ -38,25 +46,14 @@ MOVES = (
 )
 
 
-def end_of_day(business_unit: BusinessUnit, day: datetime.date) -> datetime.datetime:
-    """The first instant after `day` where the BU is."""
-    following = day + datetime.timedelta(days=1)
-    return datetime.datetime.combine(
-        following, datetime.time.min, ZoneInfo(business_unit.time_zone)
-    )
-
-
-def open_deals_as_of(business_unit: BusinessUnit, as_of: datetime.date) -> QuerySet[Opportunity]:
-    """The BU's deals open at the end of `as_of`, each annotated with `stage_then` (its code)."""
-    if as_of >= business_unit.today():
+def open_deals_at(at: datetime.datetime) -> QuerySet[Opportunity]:
+    """The deals (of the current BU schema) open at `at`, annotated with `stage_then` (code)."""
+    if at >= timezone.now():
         return Opportunity.objects.filter(status=StageKind.OPEN).annotate(
             stage_then=F("stage_code")
         )
-    cutoff = end_of_day(business_unit, as_of)
     last_move = (
-        OpportunityEvent.objects.filter(
-            opportunity_id=OuterRef("pk"), kind__in=MOVES, at__lt=cutoff
-        )
+        OpportunityEvent.objects.filter(opportunity_id=OuterRef("pk"), kind__in=MOVES, at__lt=at)
         .order_by("-at", "-id")
         .values("to_stage")[:1]
     )
@@ -64,7 +61,7 @@ def open_deals_as_of(business_unit: BusinessUnit, as_of: datetime.date) -> Query
         pipeline_id=OuterRef("pipeline_id"), code=OuterRef("stage_then"), kind=StageKind.OPEN
     )
     return (
-        Opportunity.objects.filter(created_at__lt=cutoff)
+        Opportunity.objects.filter(created_at__lt=at)
         # A deal without any trail (loaded by an import) is taken in its current stage.
         .annotate(
             stage_then=Coalesce(Subquery(last_move), F("stage_code"), output_field=CharField())
@@ -87,6 +84,11 @@ class PipelineTotals(Aggregate):
         "without_group_amount": Field(Kind.COUNT),
     }
 
+    def clean_parameters(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        if set(parameters) != {"at"}:
+            raise ContractError("pipeline takes exactly `at`")
+        return {"at": instant(parameters["at"], "at").isoformat()}
+
     def rows_for(
         self,
         business_unit: BusinessUnit,
@@ -96,7 +98,7 @@ class PipelineTotals(Aggregate):
         currency = business_unit.group.currency
         totals = {
             (entry["pipeline_id"], entry["stage_at"]): entry
-            for entry in open_deals_as_of(business_unit, as_of)
+            for entry in open_deals_at(instant(parameters["at"], "at"))
             .values("pipeline_id", stage_at=F("stage_then"))
             .annotate(
                 deals=Count("pk"),
