@@ -13,7 +13,12 @@ from django_tenants.utils import schema_context
 from crm.platform.accounts.models import User
 from crm.regions.federation import cell
 from crm.regions.federation.aggregates import receivables
-from crm.regions.federation.contract import AggregateRequest, ContractError, aggregate_named
+from crm.regions.federation.contract import (
+    AggregateRequest,
+    ContractError,
+    aggregate_named,
+    end_of_day,
+)
 from crm.tenants.leads.models import LeadStatus
 from crm.tenants.opportunities import services
 from crm.tenants.opportunities.models import Opportunity, OpportunityEvent
@@ -272,3 +277,19 @@ def test_a_request_for_another_cell_or_an_unknown_group_is_refused(world):
 def test_bad_parameters_or_an_unknown_aggregate_are_contract_errors(world, aggregate, parameters):
     with pytest.raises(ContractError):
         answer_of("eu", aggregate, parameters=parameters)
+
+
+def test_every_cell_is_cut_at_the_end_of_the_day_where_hq_is(world):
+    """Half past eleven in Shanghai is half past midnight in Tokyo: a Japanese deal made then
+    belongs to HQ's day, like every other BU's."""
+    yesterday = hq_today() - datetime.timedelta(days=1)
+    late = end_of_day(yesterday, "Asia/Shanghai") - datetime.timedelta(minutes=30)
+    deal = make_deal(amount="100000", as_="acme.jp.sales", bu="jp")
+    with schema_context(JP):
+        Opportunity.objects.filter(pk=deal.pk).update(created_at=late)
+        OpportunityEvent.objects.filter(opportunity=deal).update(at=late)
+    then = rows_by_stage(answer_of("ap", as_of=yesterday))
+    assert then["qualification"]["count"] == 1
+    assert then["qualification"]["amount"] == str(deal.amount_group.quantize(Decimal("0.01")))
+    before = rows_by_stage(answer_of("ap", as_of=yesterday - datetime.timedelta(days=1)))
+    assert before["qualification"]["count"] == 0
