@@ -28,6 +28,8 @@ from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
 from crm.graphql.privacy.mutations import PrivacyMutations
 from crm.graphql.privacy.queries import PrivacyQueries
+from crm.graphql.regions.mutations import RegionMutations
+from crm.graphql.regions.queries import RegionQueries
 from crm.graphql.relationships.mutations import RelationshipMutations
 from crm.graphql.relationships.queries import RelationshipQueries
 from crm.graphql.salessetup.mutations import SalesSetupMutations
@@ -55,6 +57,7 @@ class Query(
     OpportunityQueries,
     SalesSetupQueries,
     RelationshipQueries,
+    RegionQueries,
     PrivacyQueries,
     GroupViewQueries,
     graphene.ObjectType,
@@ -75,6 +78,7 @@ class Mutation(
     OpportunityMutations,
     SalesSetupMutations,
     RelationshipMutations,
+    RegionMutations,
     PrivacyMutations,
     graphene.ObjectType,
 ):

@@ -9,3 +9,4 @@ class RegionsConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.regions.federation import access  # noqa: F401  (registers the policy's types)
+        from crm.regions.moves import access as move_access  # noqa: F401  (the same, for moves)

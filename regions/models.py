@@ -120,4 +120,5 @@ class RegionMove(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"move {self.pk}: {self.business_unit_id} {self.source_region_id}→{self.target_region_id}"
+        route = f"{self.source_region_id}→{self.target_region_id}"
+        return f"move {self.pk}: business unit {self.business_unit_id} {route}"

@@ -59,9 +59,11 @@ def export_business_unit(business_unit: BusinessUnit) -> dict[str, Any]:
     if not schema_exists(schema):
         raise MoveError(f"schema {schema} does not exist in this cell")
     tenant_connection().set_schema_to_public()
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if outermost:  # one snapshot for every table (inside a caller's transaction: its own)
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         tables = tables_of(schema)
         raw = connection.connection
         dumped = []
@@ -177,6 +179,7 @@ def _translate(
     if not changed:
         return
     temp = f"region_move_{name}"
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{temp}")
     cursor.execute(f"CREATE TEMP TABLE {temp} (old bigint PRIMARY KEY, new bigint) ON COMMIT DROP")
     cursor.execute(
         f"INSERT INTO {temp} (old, new) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",  # noqa: S608

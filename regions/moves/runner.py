@@ -74,12 +74,6 @@ def schedule_move(
             field="toRegion",
             reason=f"the business unit is already homed in {target.code}",
         )
-    if target.code not in settings.CELL_ENDPOINTS:
-        raise CrmError(
-            ErrorCode.INVALID_ARGUMENT,
-            field="toRegion",
-            reason=f"no cell endpoint is configured for region {target.code}",
-        )
     try:
         with transaction.atomic():
             move = RegionMove.objects.create(
@@ -314,7 +308,7 @@ def publish_directory_switch(move: RegionMove) -> dict[str, Any]:
         told[settings.REGION] = directory.apply_switch_as_replica(
             business_unit=business_unit, region=target
         )
-    for region in sorted(settings.CELL_ENDPOINTS):
+    for region in Region.objects.order_by("code").values_list("code", flat=True):
         if region in told:
             continue
         try:

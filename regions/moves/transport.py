@@ -16,6 +16,7 @@ import json
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
@@ -32,11 +33,16 @@ TIMEOUT = 300.0
 
 
 def cell_url(region: str) -> str:
-    endpoints: dict[str, str] = settings.CELL_ENDPOINTS
-    base = endpoints.get(region)
-    if not base:
-        raise MoveError(f"no endpoint is configured for the cell of region {region}")
-    return base.rstrip("/")
+    """Where a cell takes cell-to-cell requests: CELL_ENDPOINTS, else its public endpoint's host
+    (as replication finds it)."""
+    configured: dict[str, str] = settings.CELL_ENDPOINTS
+    if region in configured:
+        return configured[region].rstrip("/")
+    found = Region.objects.filter(code=region).first()
+    if found is None:
+        raise MoveError(f"region {region} is not in the directory")
+    parts = urlsplit(found.api_endpoint)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", "")).rstrip("/")
 
 
 def call(region: str, action: str, body: bytes, *, timeout: float = TIMEOUT) -> dict[str, Any]:
