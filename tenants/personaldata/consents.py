@@ -109,21 +109,21 @@ def clean_at(value: datetime.datetime | None, *, field: str = "at") -> datetime.
 
 
 def clean_entry(
-    data: Mapping[str, Any], *, default_source: ConsentSource, field: str = "consents"
+    data: Mapping[str, Any], *, default_source: ConsentSource, prefix: str = ""
 ) -> ConsentEntry:
     """One consent from input ({purpose, granted, source?, at?, evidence?}), or INVALID_ARGUMENT
-    naming the part (`consents[1].purpose`)."""
+    naming the part (`purpose`, or with a prefix `consents[1].purpose`)."""
     evidence = str(data.get("evidence") or "").strip()
     if len(evidence) > MAX_EVIDENCE:
-        raise _invalid(f"{field}.evidence", f"at most {MAX_EVIDENCE} characters")
+        raise _invalid(f"{prefix}evidence", f"at most {MAX_EVIDENCE} characters")
     if not isinstance(data.get("granted"), bool):
-        raise _invalid(f"{field}.granted", "true or false")
+        raise _invalid(f"{prefix}granted", "true or false")
     source = data.get("source")
     return ConsentEntry(
-        purpose=clean_purpose(data.get("purpose"), field=f"{field}.purpose"),
+        purpose=clean_purpose(data.get("purpose"), field=f"{prefix}purpose"),
         granted=bool(data["granted"]),
-        source=clean_source(source, field=f"{field}.source") if source else default_source,
-        at=clean_at(data.get("at"), field=f"{field}.at"),
+        source=clean_source(source, field=f"{prefix}source") if source else default_source,
+        at=clean_at(data.get("at"), field=f"{prefix}at"),
         evidence=evidence,
     )
 
@@ -132,7 +132,7 @@ def clean_entries(
     entries: Sequence[Mapping[str, Any]] | None, *, default_source: ConsentSource
 ) -> list[ConsentEntry]:
     cleaned = [
-        clean_entry(entry, default_source=default_source, field=f"consents[{index}]")
+        clean_entry(entry, default_source=default_source, prefix=f"consents[{index}].")
         for index, entry in enumerate(entries or [])
     ]
     purposes = [entry.purpose for entry in cleaned]
@@ -246,7 +246,6 @@ def record_consent(
             "evidence": evidence,
         },
         default_source=default_source(access),
-        field="consent",
     )
     with transaction.atomic():
         visible_subject(access, subject)

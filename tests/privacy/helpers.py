@@ -56,6 +56,9 @@ def seed_person(
     last_name: str = "Zyxwerda",
     owner: str = "acme.de.sales",
     amount: str = "12500.00",
+    mobile: str = "+49 170 5550001",
+    birthday: str = "1980-02-29",
+    job_title: str = "Head of purchasing",
 ) -> Person:
     """A person who filled a form (lead), became a contact with a deal, was called and written
     to, gave consent, and whom automation and an integration wrote about."""
@@ -82,11 +85,11 @@ def seed_person(
             last_name=last_name,
             email=email,
             phone=phone,
-            mobile="+49 170 5550001",
-            job_title="Head of purchasing",
+            mobile=mobile,
+            job_title=job_title,
             owner=seller,
             lead_id=lead.pk,
-            custom={"birthday": "1980-02-29"},
+            custom={"birthday": birthday},
         )
         Lead.objects.filter(pk=lead.pk).update(contact_id=contact.pk, account_id=account.pk)
         deal = automation.deal(seller, "quote", account=account, primary_contact=contact)
