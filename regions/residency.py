@@ -511,6 +511,24 @@ def queued_messages(broker_url: str, queue: str) -> Iterator[tuple[str, dict[str
         client.close()
 
 
+def drop_queued_tasks(broker_url: str, queue: str, schema: str) -> int:
+    """Remove the messages waiting in `queue` that would run in `schema` (a BU that left this
+    cell: they cannot run here any more, and they may carry its data). Returns how many."""
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    removed = 0
+    try:
+        for name in [queue, *(f"{queue}\x06\x16{priority}" for priority in range(1, 10))]:
+            for raw in client.lrange(name, 0, -1):
+                message = _decode(raw)
+                if message is not None and message["headers"].get("_schema_name") == schema:
+                    removed += int(client.lrem(name, 1, raw))
+    finally:
+        client.close()
+    return removed
+
+
 def _decode(raw: bytes | str) -> dict[str, Any] | None:
     """The task name, headers and arguments of a kombu message (Celery protocol 2, JSON)."""
     try:

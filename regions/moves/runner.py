@@ -34,6 +34,7 @@ from crm.regions.models import MOVE_STEPS, MoveStatus, MoveStep, Region, RegionM
 from crm.regions.moves import bundle, directory, people, transport
 from crm.regions.moves.errors import MoveError
 from crm.regions.moves.tables import checksums, q
+from crm.regions.residency import drop_queued_tasks
 from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit
 
@@ -335,6 +336,9 @@ def _purge(move: RegionMove) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {q(business_unit.schema_name)} CASCADE")
     counts = people.purge_people(business_unit, move.manifest.get("member_ids", []))
+    counts["queued_tasks"] = drop_queued_tasks(
+        settings.CELERY_BROKER_URL, f"crm-{settings.REGION}", business_unit.schema_name
+    )
     if path is not None and path.exists():
         path.unlink()
     return counts
