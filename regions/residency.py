@@ -523,7 +523,7 @@ def drop_queued_tasks(broker_url: str, queue: str, schema: str) -> int:
             for raw in client.lrange(name, 0, -1):
                 message = _decode(raw)
                 if message is not None and message["headers"].get("_schema_name") == schema:
-                    removed += int(client.lrem(name, 1, raw))
+                    removed += int(client.lrem(name, 1, raw))  # type: ignore[arg-type]
     finally:
         client.close()
     return removed

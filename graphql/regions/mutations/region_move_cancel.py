@@ -30,5 +30,6 @@ class RegionMoveCancel(CrmMutation):
     def perform(cls, info: graphene.ResolveInfo, access: Access, *, id: str) -> dict[str, Any]:
         move = visible_move(access, pk_of("RegionMove", id))
         access.require(Action.EDIT, move)
-        actor = User.objects.filter(pk=access.principal.user_id).first()
+        user_id = access.principal.user_id
+        actor = User.objects.filter(pk=user_id).first() if user_id is not None else None
         return {"move": cancel_move(move=move, actor=actor)}

@@ -59,6 +59,7 @@ class RegionMoveSchedule(CrmMutation):
             raise CrmError(
                 ErrorCode.NOT_FOUND, field="businessUnit", object="business unit", id=business_unit
             )
-        actor = User.objects.filter(pk=access.principal.user_id).first()
+        user_id = access.principal.user_id
+        actor = User.objects.filter(pk=user_id).first() if user_id is not None else None
         move = schedule_move(business_unit=found, to_region=to_region, at=at, actor=actor)
         return {"move": move}
