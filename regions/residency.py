@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -64,6 +64,7 @@ class ScanReport:
     findings: list[Finding] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per part of the scan
 
     @property
     def clean(self) -> bool:
@@ -74,6 +75,7 @@ class ScanReport:
             "region": self.region,
             "clean": self.clean,
             "seconds": round(self.seconds, 4),
+            "timings": self.timings,
             "checked": self.checked,
             "findings": [asdict(finding) for finding in self.findings],
         }
@@ -90,17 +92,24 @@ def scan_cell(
     region = region or settings.REGION
     started = time.perf_counter()
     report = ScanReport(region=region)
-    report.findings.extend(scan_schemas(region, report.checked))
-    report.findings.extend(scan_personal_rows(region, report.checked))
-    report.findings.extend(scan_outbox(region, report.checked))
+
+    def timed(part: str, found: Callable[[], list[Finding]]) -> None:
+        began = time.perf_counter()
+        report.findings.extend(found())
+        report.timings[part] = round(time.perf_counter() - began, 4)
+
+    timed("schemas", lambda: scan_schemas(region, report.checked))
+    timed("personal_rows", lambda: scan_personal_rows(region, report.checked))
+    timed("outbox", lambda: scan_outbox(region, report.checked))
     if check_broker:
-        report.findings.extend(
-            scan_queue(
+        timed(
+            "queue",
+            lambda: scan_queue(
                 region,
                 broker_url=broker_url or settings.CELERY_BROKER_URL,
                 queue=queue or f"crm-{region}",
                 checked=report.checked,
-            )
+            ),
         )
     report.seconds = time.perf_counter() - started
     return report
@@ -322,16 +331,17 @@ def scan_personal_rows(region: str, checked: dict[str, int]) -> list[Finding]:
             cursor.execute(
                 f"""
                 WITH {_FOREIGN_USERS}, attributed AS ({select})
-                SELECT regions, GROUPING(regions), count(*), (array_agg(id ORDER BY id))[1:{SAMPLE}]
-                FROM attributed GROUP BY ROLLUP (regions)
+                SELECT regions, count(*),
+                       (array_agg(id ORDER BY id) FILTER (WHERE regions IS NOT NULL))[1:{SAMPLE}]
+                FROM attributed GROUP BY regions
                 """,  # noqa: S608
                 {"region": region},
             )
             groups = cursor.fetchall()
-        # ROLLUP adds the grand total (GROUPING 1); the group whose regions are NULL is local.
-        checked[label] = sum(int(rows) for _regions, total, rows, _sample in groups if total)
-        for regions, total, rows, sample in groups:
-            if total or not regions:
+        # The group whose regions are NULL is the local rows (no sample kept for them).
+        checked[label] = sum(int(rows) for _regions, rows, _sample in groups)
+        for regions, rows, sample in groups:
+            if not regions:
                 continue
             findings.append(
                 Finding(
