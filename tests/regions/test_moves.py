@@ -292,3 +292,47 @@ def test_purge_removes_the_bu_people_and_keeps_those_who_work_elsewhere(world):
     assert not User.objects.filter(username__startswith="acme.de.").exists()
     assert User.objects.filter(username="acme.both").exists()
     assert not Membership.objects.filter(business_unit=de).exists()
+
+
+def test_due_moves_run_from_the_beat_task_and_stop_where_the_target_is_unreachable(world, settings):
+    from crm.regions.tasks import run_due_moves_task
+
+    settings.CELL_ENDPOINTS = {"eu": "http://127.0.0.1:9"}  # nothing listens there
+    now = timezone.now()
+    due = RegionMove.objects.create(
+        group_id=world.acme_id,
+        business_unit=bu("acme.hq"),
+        source_region_id="cn",
+        target_region_id="eu",
+        scheduled_at=now - datetime.timedelta(minutes=1),
+    )
+    later = RegionMove.objects.create(
+        group_id=world.rival_id,
+        business_unit=bu("rival.main"),
+        source_region_id="cn",
+        target_region_id="eu",
+        scheduled_at=now + datetime.timedelta(hours=1),
+    )
+
+    ran = run_due_moves_task()
+
+    assert ran == [{"id": due.pk, "status": "FAILED", "step": "IMPORT"}]
+    due.refresh_from_db()
+    assert due.frozen  # writes stay refused until the move is resumed and done
+    assert due.error["step"] == "IMPORT"
+    assert "did not answer import" in due.error["message"]
+    assert [(entry["step"], entry["outcome"]) for entry in due.log] == [
+        ("FREEZE", "done"),
+        ("EXPORT", "done"),
+        ("IMPORT", "failed"),
+    ]
+    assert due.log[1]["detail"]["rows"] == sum(t["rows"] for t in due.manifest["tables"].values())
+    actions = list(
+        AuditEntry.objects.filter(event=AuditEvent.REGION_MOVE, object_ids=[str(due.pk)])
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["move.freeze", "move.export", "move.failed"]
+    assert due.export_file.startswith(str(tmp_path))
+    later.refresh_from_db()
+    assert later.status == MoveStatus.SCHEDULED
