@@ -78,7 +78,7 @@ def main() -> int:
                 f"web-{region}",
                 f"{BIN / 'gunicorn'} crm.platform.web.wsgi:application "
                 f"--bind {endpoints.CELL_HOST}:{port} --workers 2 --threads 4 "
-                "--access-logfile -",
+                "--access-logfile - --no-control-socket",
                 env=env,
                 cwd=str(ROOT),
             )
