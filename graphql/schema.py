@@ -32,6 +32,7 @@ from crm.graphql.regions.mutations import RegionMutations
 from crm.graphql.regions.queries import RegionQueries
 from crm.graphql.relationships.mutations import RelationshipMutations
 from crm.graphql.relationships.queries import RelationshipQueries
+from crm.graphql.replication.queries import ReplicationQueries
 from crm.graphql.salessetup.mutations import SalesSetupMutations
 from crm.graphql.salessetup.queries import SalesSetupQueries
 from crm.graphql.tenants.queries import TenancyQueries
@@ -60,6 +61,7 @@ class Query(
     RegionQueries,
     PrivacyQueries,
     GroupViewQueries,
+    ReplicationQueries,
     graphene.ObjectType,
 ):
     pass

@@ -58,7 +58,10 @@ def migrate_cell(*, verbosity: int = 1) -> list[str]:
 
     for group in Group.objects.all():
         install_default_policy(group)
-        set_up_group(group)
+        # A group's master data is written in its home cell only (other cells hold a replica,
+        # crm.replication): its defaults are installed there.
+        if group.home_region_id == settings.REGION:
+            set_up_group(group)
     for business_unit in local_business_units():
         set_up_business_unit(business_unit)
     return done

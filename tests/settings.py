@@ -12,3 +12,6 @@ from crm.platform.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The one-database test world has no other cells: replication pushes nowhere (the world's regions
+# name unresolvable *.cells.example endpoints), never to demo cells running on this machine.
+CELL_ENDPOINTS: dict[str, str] = {}

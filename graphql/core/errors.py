@@ -8,6 +8,7 @@ import graphene
 
 from crm.platform.core.errors import CrmError
 from crm.platform.core.errors import ErrorCode as DomainErrorCode
+from crm.replication.readonly import read_only_error
 from graphql import GraphQLError
 
 ErrorCode = graphene.Enum.from_enum(DomainErrorCode, description="Every error code of the API.")
@@ -30,6 +31,8 @@ def format_error(error: Exception) -> dict[str, Any]:
     if isinstance(error, GraphQLError):
         formatted: dict[str, Any] = dict(error.formatted)
         original = error.original_error
+        if original is not None and not isinstance(original, CrmError):
+            original = read_only_error(original) or original
         if isinstance(original, CrmError):
             formatted["message"] = original.message
             formatted["extensions"] = original.as_extensions()

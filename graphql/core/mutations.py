@@ -22,8 +22,10 @@ from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.permissions import caller
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import history_context
+from crm.replication.readonly import read_only_error
 
-ALWAYS = (ErrorCode.UNAUTHENTICATED, ErrorCode.PERMISSION_DENIED)
+# Any mutation may write group master data, which only the group's home cell accepts.
+ALWAYS = (ErrorCode.UNAUTHENTICATED, ErrorCode.PERMISSION_DENIED, ErrorCode.READ_ONLY_REPLICA)
 
 
 class CrmMutation(graphene.Mutation):
@@ -72,7 +74,12 @@ class CrmMutation(graphene.Mutation):
             # names who did it, from which business unit, and why.
             with pghistory.context(**history_context(access, reason, cls.__name__)):
                 payload = perform(info, access, **arguments)
-        except CrmError as error:
+        except Exception as caught:
+            # A write this cell's replica refused (a database trigger, whichever driver layer
+            # raised it) is a typed error too; anything else goes on.
+            error = caught if isinstance(caught, CrmError) else read_only_error(caught)
+            if error is None:
+                raise
             if error.code not in cls.error_codes:
                 raise graphql_error(error) from error
             return cls(

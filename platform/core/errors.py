@@ -56,6 +56,7 @@ class ErrorCode(enum.StrEnum):
     RECORD_CLOSED = "RECORD_CLOSED"
     AWAITING_APPROVAL = "AWAITING_APPROVAL"
     BUSINESS_UNIT_MOVING = "BUSINESS_UNIT_MOVING"
+    READ_ONLY_REPLICA = "READ_ONLY_REPLICA"
     NOT_HEADQUARTERS = "NOT_HEADQUARTERS"
 
 
@@ -136,6 +137,10 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ErrorCode.BUSINESS_UNIT_MOVING: _(
         "Business unit “%(business_unit)s” is moving to region “%(region)s” and accepts no "
         "changes until the move is done; reading works."
+    ),
+    ErrorCode.READ_ONLY_REPLICA: _(
+        "This cell holds a read-only copy of the group's master data: write it in the group's "
+        "home region “%(home_region)s” at %(endpoint)s."
     ),
     ErrorCode.NOT_HEADQUARTERS: _(
         "Group-wide views are asked in the group's headquarters business unit "

@@ -342,6 +342,8 @@ ADMINISTRATION = {
     "audit_entry": [RuleSpec(AUDITOR, G, (V, EXP)), RuleSpec(GROUP_ADMIN, G, (V,))],
     # Moving a business unit to another region (crm.regions.moves); edit is cancelling.
     "region_move": [RuleSpec(GROUP_ADMIN, G, (V, C, E)), RuleSpec(AUDITOR, G, (V,))],
+    # Replication between the cells: versions, lag and refused batches (crm.replication).
+    "replication": [RuleSpec(GROUP_ADMIN, G, (V,))],
     # People's names and e-mail are personal data. (A user name is set once: userUpdate has no
     # argument for it.)
     "user": [

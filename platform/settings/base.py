@@ -36,6 +36,7 @@ SHARED_APPS = [
     "crm.masterdata.governance",
     "crm.masterdata.transfer",
     "crm.masterdata.sales",
+    "crm.replication",
     "crm.regions.privacy",
 ]
 TENANT_APPS = [

@@ -27,3 +27,11 @@ CELL_ENDPOINTS: dict[str, str] = env.json(
 # How long the HQ cell waits for the other cells' answers to a group-wide view (seconds); a cell
 # that has not answered by then is reported as missing (TIMEOUT), never left out silently.
 GROUP_VIEW_TIMEOUT: float = env.float("GROUP_VIEW_TIMEOUT", default=2.0)
+
+# Replication of group master data from a group's home cell (crm.replication): entries per batch
+# (a batch is extended to the end of its last transaction, up to the maximum), HTTP time-out in
+# seconds, and the longest back-off after failures.
+REPLICATION_BATCH_SIZE: int = env.int("REPLICATION_BATCH_SIZE", default=500)
+REPLICATION_BATCH_MAX: int = env.int("REPLICATION_BATCH_MAX", default=5000)
+REPLICATION_HTTP_TIMEOUT: float = env.float("REPLICATION_HTTP_TIMEOUT", default=10.0)
+REPLICATION_MAX_BACKOFF: float = env.float("REPLICATION_MAX_BACKOFF", default=300.0)

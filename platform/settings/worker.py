@@ -29,16 +29,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tenants.contacts.send_task_reminders",
         "schedule": 60.0,
     },
-    # Business units moving to another region whose scheduled time has come (regions/moves).
-    "region-moves": {
-        "task": "crm.regions.run_due_moves",
-        "schedule": 60.0,
+    # Master-data replication to the other cells (also kicked after each commit; see
+    # crm.replication.tasks): catches up cells that were down once their back-off expires.
+    "replication-push": {
+        "task": "crm.replication.push",
+        "schedule": env.float("REPLICATION_PUSH_INTERVAL", default=3.0),
     },
     # Retention policies of the groups' business units in this cell, every night (idempotent);
     # also deletes access exports past their download period (see crm.regions.privacy).
     "privacy-retention": {
         "task": "crm.regions.privacy.apply_retention",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Business units moving to another region whose scheduled time has come (regions/moves).
+    "region-moves": {
+        "task": "crm.regions.run_due_moves",
+        "schedule": 60.0,
     },
     # Time-based automation rules (e.g. a new lead not contacted for 24 hours), every 5 minutes.
     "automation-time-rules": {

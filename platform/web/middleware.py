@@ -27,7 +27,7 @@ from crm.tenants.models import BusinessUnit, Domain
 HEADER = "HTTP_X_BUSINESS_UNIT"
 # Paths served without a business unit. `/internal/` is cell-to-cell traffic: every view there
 # checks the calling cell's signature itself.
-PUBLIC_PATHS = ("/healthz", "/internal/")
+PUBLIC_PATHS = ("/healthz", "/internal/", "/metrics")
 
 _STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
