@@ -294,10 +294,13 @@ def test_purge_removes_the_bu_people_and_keeps_those_who_work_elsewhere(world):
     assert not Membership.objects.filter(business_unit=de).exists()
 
 
-def test_due_moves_run_from_the_beat_task_and_stop_where_the_target_is_unreachable(world, settings):
+def test_due_moves_run_from_the_beat_task_and_stop_where_the_target_is_unreachable(
+    world, settings, tmp_path
+):
     from crm.regions.tasks import run_due_moves_task
 
     settings.CELL_ENDPOINTS = {"eu": "http://127.0.0.1:9"}  # nothing listens there
+    settings.REGION_MOVE_DIR = tmp_path
     now = timezone.now()
     due = RegionMove.objects.create(
         group_id=world.acme_id,
