@@ -1,12 +1,16 @@
 """The demo group: a display manufacturer with HQ in China and subsidiaries in DE, JP and US.
 
-Loaded into every cell (until HQ -> cell replication exists, each cell gets the group master
-data from this loader). Running it again updates what exists; it never duplicates.
+Loaded into every cell. HQ (cn) is the group's home: its writes are replicated to the other cells
+(crm.replication). The other cells load the very same group rows (same order, so the same ids),
+applied as replicated rows, so that each cell is usable before replication has run; HQ's batches
+then upsert the same rows and carry every later change. Running it again updates what exists; it
+never duplicates.
 """
 
 from __future__ import annotations
 
 import datetime
+from contextlib import AbstractContextManager, nullcontext
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,6 +31,7 @@ from crm.masterdata.models import (
 from crm.platform.accounts.models import Membership, Role, User
 from crm.platform.permissions.defaults import install_default_policy
 from crm.regions.models import Jurisdiction, Region
+from crm.replication.seeding import replica_writes
 from crm.tenants.models import BusinessUnit, BusinessUnitKind, Group
 from crm.tenants.provisioning import provision_business_unit
 
@@ -247,13 +252,32 @@ def load_demo() -> Group:
                 "api_endpoint": endpoints.cell_url(code),
             },
         )
+    seeding: AbstractContextManager[None] = (
+        nullcontext() if settings.REGION == HOME_REGION else replica_writes()
+    )
+    with seeding:
+        group = _load_group()
+    if BusinessUnit.objects.filter(group=group, code="de", region_id=settings.REGION).exists():
+        from crm.infra.demo_sales import load_demo_sales
+
+        load_demo_sales(group, GROUP_CODE)
+    return group
+
+
+HOME_REGION = "cn"
+
+
+def _load_group() -> Group:
+    """The group, its BUs, master data, policy and people."""
+    from crm.infra.demo_sales import demo_customers
+
     group, _created = Group.objects.update_or_create(
         code=GROUP_CODE,
         defaults={
             "name": "Lumina Display Group",
             "currency": "CNY",
             "default_language": "zh-hans",
-            "home_region_id": "cn",
+            "home_region_id": HOME_REGION,
         },
     )
     for code, name, kind, region, language, fallbacks, currency, tz in BUSINESS_UNITS:
@@ -271,12 +295,9 @@ def load_demo() -> Group:
         )
     with transaction.atomic():
         _load_master_data(group)
+        demo_customers(group)
         install_default_policy(group)
         _load_people(group)
-    if BusinessUnit.objects.filter(group=group, code="de", region_id=settings.REGION).exists():
-        from crm.infra.demo_sales import load_demo_sales
-
-        load_demo_sales(group, GROUP_CODE)
     return group
 
 

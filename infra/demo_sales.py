@@ -68,6 +68,19 @@ LEADS = [
 ]
 
 
+def demo_customers(group: Group) -> dict[str, Customer]:
+    """The golden customers the German demo sells to: group master data, created with the rest
+    of it in every cell (HQ's are replicated; see crm.infra.demo)."""
+    customers = {}
+    for code, name, country, industry in CUSTOMERS:
+        customers[code], _created = Customer.objects.get_or_create(
+            group=group,
+            code=code,
+            defaults={"legal_name": name, "country": country, "industry": industry},
+        )
+    return customers
+
+
 def load_demo_sales(group: Group, prefix: str) -> str:
     """Load the German BU's sales demo if its schema is in this cell; returns what was done."""
     business_unit = BusinessUnit.objects.select_related("group").get(group=group, code="de")
@@ -81,13 +94,7 @@ def load_demo_sales(group: Group, prefix: str) -> str:
         defaults={"manager": manager},
     )
     team.members.add(sales, support)
-    customers = {}
-    for code, name, country, industry in CUSTOMERS:
-        customers[code], _created = Customer.objects.get_or_create(
-            group=group,
-            code=code,
-            defaults={"legal_name": name, "country": country, "industry": industry},
-        )
+    customers = demo_customers(group)
     access = Access(user_principal(manager), business_unit, load_policy(group.pk), origin="demo")
     with schema_context(business_unit.schema_name):
         if Lead.objects.exists():
