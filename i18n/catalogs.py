@@ -20,7 +20,7 @@ DOMAIN = "django"
 # Django's locale folder names for the project's languages.
 LOCALES = {"en": "en", "zh-hans": "zh_Hans", "de": "de", "ja": "ja"}
 KEYWORDS = {"_": None, "gettext": None, "gettext_lazy": None, "pgettext_lazy": ((1, "c"), 2)}
-SOURCE_AREAS = ("platform", "tenants", "regions", "masterdata", "graphql", "i18n")
+SOURCE_AREAS = ("platform", "tenants", "regions", "replication", "masterdata", "graphql", "i18n")
 
 
 def po_path(locale: str) -> Path:
