@@ -90,7 +90,7 @@ class Found:
         }
 
 
-def _matching(model: type[models.Model], identifier: Identifier, phones: Iterable[str]) -> Q:
+def _matching(identifier: Identifier, phones: Iterable[str]) -> Q:
     if identifier.type == IdentifierType.EMAIL:
         return Q(email__iexact=identifier.value)
     condition = Q()
@@ -105,7 +105,7 @@ def _ids(model: type[models.Model], identifier: Identifier, phones: tuple[str, .
         queryset = queryset.annotate(
             **{f"_{column}_digits": digits_of(column) for column in phones}
         )
-    return set(queryset.filter(_matching(model, identifier, phones)).values_list("pk", flat=True))
+    return set(queryset.filter(_matching(identifier, phones)).values_list("pk", flat=True))
 
 
 def _anonymized(record_type: str, ids: Iterable[int]) -> set[int]:
@@ -323,13 +323,14 @@ def _traces(found: Found) -> list[str]:
 
 
 def _scrubbed(text: str, traces: list[str]) -> str:
-    lowered = text
+    """`text` with every occurrence of each trace (in any case) replaced by ERASED_TEXT."""
+    result = text
     for trace in traces:
-        start = lowered.lower().find(trace.lower())
+        start = result.lower().find(trace.lower())
         while start >= 0:
-            lowered = lowered[:start] + ERASED_TEXT + lowered[start + len(trace) :]
-            start = lowered.lower().find(trace.lower(), start + len(ERASED_TEXT))
-    return lowered
+            result = result[:start] + ERASED_TEXT + result[start + len(trace) :]
+            start = result.lower().find(trace.lower(), start + len(ERASED_TEXT))
+    return result
 
 
 def _scrub_texts(
@@ -337,10 +338,9 @@ def _scrub_texts(
 ) -> int:
     changed = 0
     for record in queryset.only("pk", *columns):
+        scrubbed = {column: _scrubbed(getattr(record, column), traces) for column in columns}
         updates = {
-            column: _scrubbed(getattr(record, column), traces)
-            for column in columns
-            if _scrubbed(getattr(record, column), traces) != getattr(record, column)
+            column: text for column, text in scrubbed.items() if text != getattr(record, column)
         }
         if updates:
             type(record)._default_manager.filter(pk=record.pk).update(**updates)

@@ -290,6 +290,29 @@ def cn_old_leads(world) -> Iterator[dict[str, int]]:
         RetentionPolicy.objects.all().delete()
 
     committed(clean)
+    # Sequences are not rolled back: put them where they were, so that later tests that count
+    # on fresh ids in these schemas see no trace of this one.
+    committed(
+        lambda: [
+            _reset_sequences("bu_acme_hq", ["leads_lead", "personaldata_anonymization"]),
+            _reset_sequences("bu_rival_main", ["leads_lead"]),
+            _reset_sequences(
+                "public",
+                ["privacy_retentionpolicy", "privacy_retentionrun", "privacy_erasurerecord"],
+            ),
+        ]
+    )
+
+
+def _reset_sequences(schema_name: str, tables: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for table in tables:
+            qualified = f'"{schema_name}"."{table}"'  # names of this test's own tables
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "  # noqa: S608
+                f"coalesce((SELECT max(id) FROM {qualified}), 0) + 1, false)",
+                [qualified],
+            )
 
 
 @pytest.mark.django_db(transaction=False)
