@@ -323,6 +323,13 @@ def _load_people(group: Group) -> None:
     roles = {role.code: role for role in Role.objects.filter(group=group)}
     units = {bu.code: bu for bu in BusinessUnit.objects.filter(group=group)}
     for name, held in DEMO_PEOPLE.items():
+        # People live in the cell of the BUs they work in (personal data stays in its region);
+        # group-level people (no BU) in every cell, since group roles act in every cell.
+        if not any(bu is None or units[bu].region_id == settings.REGION for _role, bu in held):
+            continue
+        held = [
+            (role, bu) for role, bu in held if bu is None or units[bu].region_id == settings.REGION
+        ]
         user, _created = User.objects.get_or_create(
             username=f"{GROUP_CODE}.{name}", defaults={"group": group}
         )
@@ -393,7 +400,12 @@ def _load_master_data(group: Group) -> None:
 
 
 def describe() -> str:
-    users = ", ".join(f"{GROUP_CODE}.{name}" for name in DEMO_PEOPLE)
+    users = ", ".join(
+        user.username
+        for user in User.objects.filter(
+            group__code=GROUP_CODE, username__startswith=f"{GROUP_CODE}."
+        )
+    )
     lines = [
         f"Demo group '{GROUP_CODE}' loaded in cell '{settings.REGION}'.",
         f"Users (password '{DEMO_PASSWORD}'): {users}",
