@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 from celery.signals import worker_ready
+from django.conf import settings
 from django.db import connection
 
 from crm.platform.celery_app import app
@@ -33,6 +34,8 @@ def push_task() -> dict[str, Any]:
     """One round of replication from this cell (public schema; idempotent)."""
     from crm.replication.transport import push
 
+    if not settings.REPLICATION_ENABLED:
+        return {"skipped": "REPLICATION_ENABLED is off"}
     results = push()
     return {
         "sent": [
@@ -74,5 +77,7 @@ _stop = threading.Event()
 
 @worker_ready.connect
 def start_kick_listener(**_kwargs: Any) -> None:
+    if not settings.REPLICATION_ENABLED:
+        return
     thread = threading.Thread(target=_listen, args=(_stop,), name="replication-kick", daemon=True)
     thread.start()

@@ -160,6 +160,9 @@ def push_group(group: Group, target: Region, *, deadline: float) -> PushResult:
     while delivery.acknowledged_version < head and time.monotonic() < deadline:
         first, last = batch_range(group.pk, delivery.acknowledged_version, head)
         body = batch_body(group, first, last, head)
+        while len(body) > settings.REPLICATION_BATCH_BYTES and last > first:
+            last = first + (last - first) // 2  # large rows: fewer entries per batch
+            body = batch_body(group, first, last, head)
         delivery.last_attempt_at = timezone.now()
         try:
             answer = post(url, body, timeout=timeout)
@@ -229,7 +232,26 @@ def push(*, budget: float = 20.0, force: bool = False) -> list[PushResult]:
             finally:
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(%s, %s)", list(key))
+    for group in groups:
+        prune(group.pk, [target.code for target in targets()])
     return results
+
+
+def prune(group_id: int, target_codes: list[str]) -> int:
+    """Drop the group's entries every target acknowledged, once older than the retention."""
+    acknowledged = dict(
+        Delivery.objects.filter(group_id=group_id, target__in=target_codes).values_list(
+            "target", "acknowledged_version"
+        )
+    )
+    floor = min((acknowledged.get(code, 0) for code in target_codes), default=0)
+    if floor <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=settings.REPLICATION_OUTBOX_DAYS)
+    deleted, _kinds = OutboxEntry.objects.filter(
+        group_id=group_id, version__lte=floor, created_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 def pending(group_id: int, target: str) -> int:

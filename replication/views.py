@@ -69,7 +69,12 @@ def _refuse(
 @csrf_exempt
 @require_POST
 def receive_batch(request: HttpRequest) -> JsonResponse:
-    body = request.body
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.REPLICATION_MAX_BODY:
+        reason = f"body of {length} bytes is above REPLICATION_MAX_BODY"
+        return _refuse(request, b"", IncidentKind.MALFORMED, reason, 413)
+    # Read from the stream: Django's request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+    body = request.read(length) if length else b""
     try:
         verify(request.headers, body, purpose=PURPOSE)
     except SignatureError as error:

@@ -15,3 +15,4 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # The one-database test world has no other cells: replication pushes nowhere (the world's regions
 # name unresolvable *.cells.example endpoints), never to demo cells running on this machine.
 CELL_ENDPOINTS: dict[str, str] = {}
+REPLICATION_ENABLED = False  # (the test worker does not push; the tests call what they test)

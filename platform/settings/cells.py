@@ -35,3 +35,11 @@ REPLICATION_BATCH_SIZE: int = env.int("REPLICATION_BATCH_SIZE", default=500)
 REPLICATION_BATCH_MAX: int = env.int("REPLICATION_BATCH_MAX", default=5000)
 REPLICATION_HTTP_TIMEOUT: float = env.float("REPLICATION_HTTP_TIMEOUT", default=10.0)
 REPLICATION_MAX_BACKOFF: float = env.float("REPLICATION_MAX_BACKOFF", default=300.0)
+# Largest batch body sent, and received (bytes); a batch above it is split.
+REPLICATION_BATCH_BYTES: int = env.int("REPLICATION_BATCH_BYTES", default=8_000_000)
+REPLICATION_MAX_BODY: int = env.int("REPLICATION_MAX_BODY", default=64_000_000)
+# Acknowledged outbox entries are kept this many days (a cell restored from an older backup can
+# catch up within it; beyond, `manage.py replicate --snapshot GROUP`).
+REPLICATION_OUTBOX_DAYS: int = env.int("REPLICATION_OUTBOX_DAYS", default=7)
+# Whether this cell's workers push its groups' changes to the other cells.
+REPLICATION_ENABLED: bool = env.bool("REPLICATION_ENABLED", default=True)

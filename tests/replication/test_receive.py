@@ -224,3 +224,23 @@ def test_this_cell_refuses_local_writes_to_the_replicated_group(
     assert error is not None
     assert error.params["home_region"] == "eu"
     assert _material()["name"] == "Euro panel"
+
+
+def test_a_batch_above_djangos_upload_limit_is_received_and_one_above_ours_refused(
+    world: World, client: Client
+) -> None:
+    _first_two(client)
+    long_text = "x" * 100_000
+    rows = [
+        (MATERIAL, "upsert", euro_material_row(EURO_MATERIAL + n, description=long_text))
+        for n in range(1, 31)
+    ]
+    body = json.dumps(batch(3, rows)).encode()
+    assert len(body) > 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    status, answer = post_batch(client, body)
+    assert (status, answer["applied_version"]) == (200, 32)
+    assert Material.objects.filter(group_id=EURO_GROUP).count() == 31
+    with override_settings(REPLICATION_MAX_BODY=1_000_000):
+        status, answer = post_batch(client, batch(33, rows[:20]))
+    assert (status, answer["kind"]) == (413, "MALFORMED")
+    assert _state()[0] == 32
