@@ -6,6 +6,8 @@ from crm.graphql.accounts.mutations import AccountMutations
 from crm.graphql.accounts.queries import AccountQueries
 from crm.graphql.automation.mutations import AutomationMutations
 from crm.graphql.automation.queries import AutomationQueries
+from crm.graphql.contracts.mutations import ContractMutations
+from crm.graphql.contracts.queries import ContractQueries
 from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
@@ -28,6 +30,8 @@ from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
 from crm.graphql.privacy.mutations import PrivacyMutations
 from crm.graphql.privacy.queries import PrivacyQueries
+from crm.graphql.quotes.mutations import QuoteMutations
+from crm.graphql.quotes.queries import QuoteQueries
 from crm.graphql.regions.mutations import RegionMutations
 from crm.graphql.regions.queries import RegionQueries
 from crm.graphql.relationships.mutations import RelationshipMutations
@@ -62,6 +66,8 @@ class Query(
     PrivacyQueries,
     GroupViewQueries,
     ReplicationQueries,
+    QuoteQueries,
+    ContractQueries,
     graphene.ObjectType,
 ):
     pass
@@ -82,6 +88,8 @@ class Mutation(
     RelationshipMutations,
     RegionMutations,
     PrivacyMutations,
+    QuoteMutations,
+    ContractMutations,
     graphene.ObjectType,
 ):
     pass

@@ -58,6 +58,13 @@ class ErrorCode(enum.StrEnum):
     BUSINESS_UNIT_MOVING = "BUSINESS_UNIT_MOVING"
     READ_ONLY_REPLICA = "READ_ONLY_REPLICA"
     NOT_HEADQUARTERS = "NOT_HEADQUARTERS"
+    # Quotes and contracts (#7).
+    DISCOUNT_NEEDS_APPROVAL = "DISCOUNT_NEEDS_APPROVAL"
+    QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    QUOTE_NOT_ACCEPTED = "QUOTE_NOT_ACCEPTED"
+    TAX_RATE_NOT_FOUND = "TAX_RATE_NOT_FOUND"
+    CONTRACT_NOT_APPROVED = "CONTRACT_NOT_APPROVED"
+    NOT_AN_APPROVER = "NOT_AN_APPROVER"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -146,6 +153,21 @@ MESSAGES: dict[ErrorCode, Promise] = {
         "Group-wide views are asked in the group's headquarters business unit "
         "“%(headquarters)s”, in region “%(region)s”."
     ),
+    ErrorCode.DISCOUNT_NEEDS_APPROVAL: _(
+        "A discount of %(discount)s %% is above your limit of %(limit)s %%: request an "
+        "approval first."
+    ),
+    ErrorCode.QUOTE_EXPIRED: _("The quote was valid until %(valid_until)s and has expired."),
+    ErrorCode.QUOTE_NOT_ACCEPTED: _(
+        "A contract is made from an accepted quote; this one is %(status)s."
+    ),
+    ErrorCode.TAX_RATE_NOT_FOUND: _(
+        "No tax rate %(tax)s is valid on %(date)s for material “%(material)s”."
+    ),
+    ErrorCode.CONTRACT_NOT_APPROVED: _(
+        "The contract is %(status)s: it can be signed only once it is approved."
+    ),
+    ErrorCode.NOT_AN_APPROVER: _("You cannot decide this approval: %(reason)s"),
 }
 
 

@@ -331,6 +331,111 @@ SALES_WORK: dict[str, list[RuleSpec]] = {
     "external_event": EXTERNAL_EVENT,
 }
 
+# -- quotes and contracts (#7) ----------------------------------------------------------------
+# What actions and the system set, not edited as fields.
+QUOTE_SYSTEM = dict.fromkeys(
+    (
+        "number",
+        "version",
+        "status",
+        "opportunity",
+        "account",
+        "owner",
+        "currency",
+        "net_total",
+        "tax_total",
+        "gross_total",
+        "margin",
+        "max_discount",
+        "approved_discount",
+        "lines",
+        "approvals",
+        "versions",
+        "document",
+    ),
+    "read",
+)
+NO_MARGIN = {"margin": "hidden"}
+QUOTE = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, ADV, RET, APP, EXP), default="write", fields=QUOTE_SYSTEM),
+    # Salespeople quote their own deals (and those whose team they are on); the margin is
+    # not theirs to see.
+    RuleSpec(
+        FRONT_SALES, OWN, (V, C, E, ADV, RET), default="write", fields={**QUOTE_SYSTEM, **NO_MARGIN}
+    ),
+    # Back-end support prepares the lines (quote_line) and reads every quote of the BU.
+    RuleSpec(BACK_SUPPORT, BU, (V,)),
+    RuleSpec(FINANCE, BU, (V, EXP)),
+    *_every((LEGAL, INTEGRATION), BU, (V,), fields=NO_MARGIN),
+    RuleSpec(DELIVERY, BU, (V,), stage="ACCEPTED", fields=NO_MARGIN),
+]
+NO_COST_LINE = {"margin": "hidden", "unit_cost": "hidden"}
+QUOTE_LINE = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,)),
+    *_every((BU_MANAGER, BACK_SUPPORT), BU, (V, C, E, D), default="write"),
+    RuleSpec(FRONT_SALES, BU, (V, C, E, D), default="write", fields=NO_COST_LINE),
+    RuleSpec(FINANCE, BU, (V,)),
+    *_every((LEGAL, DELIVERY, INTEGRATION), BU, (V,), fields=NO_COST_LINE),
+]
+TAX_RATE = [
+    *BU_CONFIGURATION,
+    RuleSpec(FINANCE, BU, (V, C, E), default="write"),
+    *_every((LEGAL, DELIVERY, INTEGRATION), BU, (V,)),
+]
+CONTRACT_SYSTEM = dict.fromkeys(
+    (
+        "number",
+        "status",
+        "quote",
+        "opportunity",
+        "account",
+        "owner",
+        "currency",
+        "net_total",
+        "tax_total",
+        "total",
+        "discount",
+        "amount_group",
+        "payment_plan",
+        "approvals",
+        "events",
+        "signed_on",
+        "signed_by",
+    ),
+    "read",
+)
+CONTRACT_STAGES = ("negotiation", "in_approval", "approved", "signed", "cancelled")
+CONTRACT = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, ADV, RET, EXP), default="write", fields=CONTRACT_SYSTEM),
+    RuleSpec(FRONT_SALES, OWN, (V, C, E, ADV), default="write", fields=CONTRACT_SYSTEM),
+    RuleSpec(BACK_SUPPORT, OWN, (V,)),
+    # Legal from negotiation on: writes the terms while they are negotiated.
+    RuleSpec(LEGAL, BU, (V, E), stage="negotiation", fields={"terms": "write"}),
+    *[RuleSpec(LEGAL, BU, (V,), stage) for stage in CONTRACT_STAGES[1:]],
+    # Finance and delivery (service) from signed on: the payment plan, the work to do.
+    RuleSpec(FINANCE, BU, (V, EXP), stage="signed"),
+    RuleSpec(DELIVERY, BU, (V,), stage="signed"),
+    RuleSpec(INTEGRATION, BU, (V,), stage="signed"),
+]
+# Whoever the BU's flows name decides (checked by the flow); the policy says who may approve at
+# all, and managers may hand someone's approvals to a delegate.
+APPROVAL = [
+    *_every((GROUP_ADMIN, DIRECTOR), G, (V, APP)),
+    RuleSpec(AUDITOR, G, (V,)),
+    RuleSpec(BU_MANAGER, BU, (V, APP, ASG)),
+    *_every((FRONT_SALES, BACK_SUPPORT, LEGAL, FINANCE, DELIVERY), BU, (V, APP)),
+]
+QUOTES_AND_CONTRACTS: dict[str, list[RuleSpec]] = {
+    "quote": QUOTE,
+    "quote_line": QUOTE_LINE,
+    "tax_rate": TAX_RATE,
+    "contract": CONTRACT,
+    "approval": APPROVAL,
+    "approval_flow": [*BU_CONFIGURATION, *_every((LEGAL, FINANCE), BU, (V,))],
+}
+
 ADMINISTRATION = {
     "policy": [RuleSpec(GROUP_ADMIN, G, (V, E), default="write"), RuleSpec(AUDITOR, G, (V,))],
     "api_key": [RuleSpec(GROUP_ADMIN, G, (V, C, D), default="write"), RuleSpec(AUDITOR, G, (V,))],
@@ -401,6 +506,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "material_category": MATERIAL_CATEGORY,
     "transfer_job": TRANSFER_JOB,
     **SALES_WORK,
+    **QUOTES_AND_CONTRACTS,
     **ADMINISTRATION,
     **PRIVACY,
     "group_view": GROUP_VIEW,

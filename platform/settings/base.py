@@ -48,6 +48,8 @@ TENANT_APPS = [
     "crm.tenants.automation",
     "crm.tenants.customfields",
     "crm.tenants.personaldata",
+    "crm.tenants.quotes",
+    "crm.tenants.contracts",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

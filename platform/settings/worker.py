@@ -51,6 +51,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tenants.automation.scan_time_rules",
         "schedule": crontab(minute="*/5"),
     },
+    # Quotes past their validity date become EXPIRED (tenants/quotes/tasks.py), hourly: each BU
+    # on its own local date.
+    "expire-quotes": {
+        "task": "crm.tenants.quotes.expire_quotes",
+        "schedule": crontab(minute=5),
+    },
 }
 FX_RATE_SOURCE = env.str("FX_RATE_SOURCE", default="")
 FX_RATE_SOURCE_OPTIONS = env.json("FX_RATE_SOURCE_OPTIONS", default={})

@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from crm.graphql.core.view import CrmGraphQLView
 from crm.graphql.privacy.downloads import subject_export
+from crm.graphql.quotes.downloads import quote_document
 from crm.graphql.transfer.downloads import transfer_file
 from crm.regions.federation.views import aggregate_endpoint
 from crm.regions.moves.transport import region_move_endpoint
@@ -23,6 +24,7 @@ urlpatterns = [
     path("graphql/", csrf_exempt(CrmGraphQLView.as_view())),
     path("healthz", healthz),
     path("files/transfer-jobs/<int:job_id>/<str:name>", transfer_file),
+    path("files/quotes/<int:quote_id>/quote.html", quote_document),
     # Cell to cell (signed): moving a business unit between regions.
     path("internal/regions/moves/<slug:action>", region_move_endpoint),
     path("files/data-subject-requests/<int:request_id>/export.json", subject_export),

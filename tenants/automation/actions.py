@@ -522,12 +522,15 @@ def create_payment_plan(
     action: dict[str, Any],
     items: Sequence[Item],
 ) -> list[Outcome]:
-    """Provided by contracts (issue #7); until they exist this refuses, it never pretends."""
-    raise CrmError(
-        ErrorCode.INVALID_ARGUMENT,
-        field="type",
-        reason="CREATE_PAYMENT_PLAN is provided by contracts (issue #7), not available yet",
-    )
+    """The signed contract's payment plan (`crm.tenants.contracts.payments`). Signing already
+    makes it, so this normally finds it (`created: false`); it never makes a second one."""
+    from crm.tenants.contracts.payments import create_payment_plan as make_plan
+
+    outcomes: list[Outcome] = []
+    for item in items:
+        instalments, created = make_plan(item.record)
+        outcomes.append({"instalments": [row.pk for row in instalments], "created": created})
+    return outcomes
 
 
 HANDLERS: dict[str, Handler] = {

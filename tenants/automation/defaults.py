@@ -5,8 +5,9 @@ never touches one it has, so a BU's edits (or its deactivating a default) surviv
 deployment, and deleting one is respected too only until the next release brings it back
 (delete means "not wanted": deactivate it instead to keep it away).
 
-(e) acts on contracts, which arrive with issue #7: it ships inactive, and cannot be activated
-until contracts exist (its CREATE_PAYMENT_PLAN action is provided by #7).
+`contract-signed` acts on contracts (issue #7): active, like the others. BUs made before
+contracts existed got it inactive; the contracts app's migration activates it there unless the
+BU changed it (see `crm.tenants.contracts.migrations`).
 """
 
 from __future__ import annotations
@@ -186,7 +187,6 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "trigger": Trigger.STAGE_CHANGED,
         "parameters": {"to": "signed"},
         "conditions": [],
-        "active": False,
         "actions": [
             {"type": "CREATE_PAYMENT_PLAN"},
             {

@@ -16,7 +16,7 @@ Actions (each a JSON object with a `type`):
   tests). With `consent` (a purpose, e.g. MARKETING_EMAIL; leads and contacts only), records
   whose consent for it is not granted are skipped: a marketing tool is sent only people who agreed.
 - `LOG_ACTIVITY` {subject?, body?} (an ENGAGEMENT activity on the account or contact)
-- `CREATE_PAYMENT_PLAN` {} (contracts; provided by issue #7: refused until contracts exist)
+- `CREATE_PAYMENT_PLAN` {} (contracts: the signed contract's payment plan, made once)
 """
 
 from __future__ import annotations

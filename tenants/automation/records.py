@@ -2,8 +2,9 @@
 name (and how each reads in Python and filters in SQL), the timestamps a time-based rule may
 count from, the fields SET_FIELD may set, and a short label for notifications.
 
-Contracts arrive with issue #7: the record type exists (rules for it can be kept, inactive), but
-it has no model here yet, so no condition fields and no rule for it can be activated.
+Contracts (issue #7, `crm.tenants.contracts`): their stage is the status (negotiation,
+in_approval, approved, signed, cancelled); signing is the stage change the default rule
+`contract-signed` listens to.
 """
 
 from __future__ import annotations
@@ -240,7 +241,26 @@ KINDS: dict[str, RecordKind] = {
         since=("created_at", "due_at"),
         label=lambda task: task.title,
     ),
-    RecordType.CONTRACT: RecordKind(name=RecordType.CONTRACT, model_label="", stages=True),
+    RecordType.CONTRACT: RecordKind(
+        name=RecordType.CONTRACT,
+        model_label="contracts.Contract",
+        owner_attr="owner_id",
+        fields=(
+            _owner(),
+            ConditionField("account", INT, attr="account_id"),
+            ConditionField("number", TEXT),
+            ConditionField("status", TEXT),
+            ConditionField("currency", TEXT),
+            ConditionField("total", DECIMAL, attr="total_amount"),
+            ConditionField("amount_group", DECIMAL),
+            ConditionField("discount", DECIMAL),
+            ConditionField("signed_on", DATE),
+            *_created_updated(),
+        ),
+        since=("created_at", "updated_at"),
+        label=lambda contract: contract.number,
+        stages=True,
+    ),
 }
 
 

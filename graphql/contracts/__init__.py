@@ -1,0 +1,1 @@
+"""GraphQL area of contracts (contracts, approvals and their flows, delegations)."""

@@ -1,0 +1,1 @@
+"""GraphQL area of quotes (quotes, their lines and approvals, tax rates)."""
