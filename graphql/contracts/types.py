@@ -7,7 +7,6 @@ from typing import Any
 import graphene
 from graphene import relay
 from graphql_relay import to_global_id
-from moneyed import Money as MoneyValue
 
 from crm.graphql.core.ids import BusinessUnitScopedId, scoped_global_id
 from crm.graphql.core.pagination import CountedConnection
@@ -21,7 +20,7 @@ from crm.tenants.contracts.access import APPROVAL, APPROVAL_FLOW, CONTRACT
 
 ContractStatus = graphene.Enum.from_enum(models.ContractStatus)
 ApprovalStatus = graphene.Enum.from_enum(models.TaskStatus, name="ApprovalStatus")
-ApprovalEventKind = graphene.Enum.from_enum(models.ApprovalEvent.Kind)
+ApprovalEventKind = graphene.Enum.from_enum(models.ApprovalEvent.Kind, name="ContractEventKind")
 FlowMode = graphene.Enum.from_enum(models.FlowMode, name="ApprovalFlowMode")
 
 
@@ -38,7 +37,7 @@ class PaymentInstalment(graphene.ObjectType):
 
     @staticmethod
     def resolve_amount(root: models.PaymentInstalment, _info: graphene.ResolveInfo) -> object:
-        return root.money
+        return money(root.amount, root.currency)
 
 
 class ApprovalStepInfo(graphene.ObjectType):
@@ -66,7 +65,7 @@ class ApprovalContract(graphene.ObjectType):
 
     @staticmethod
     def resolve_total(root: models.Contract, _info: graphene.ResolveInfo) -> object:
-        return root.total
+        return money(root.total_amount, root.currency)
 
 
 class Approval(BusinessUnitScopedId, graphene.ObjectType):
@@ -123,7 +122,7 @@ class Approval(BusinessUnitScopedId, graphene.ObjectType):
     @staticmethod
     def resolve_amount_group(root: models.ApprovalTask, _info: graphene.ResolveInfo) -> object:
         request = root.request
-        return MoneyValue(request.amount_group, request.group_currency)
+        return money(request.amount_group, request.group_currency)
 
     @staticmethod
     def resolve_discount(root: models.ApprovalTask, _info: graphene.ResolveInfo) -> object:
@@ -225,15 +224,15 @@ class Contract(BusinessUnitScopedId, graphene.ObjectType):
 
     @staticmethod
     def resolve_net_total(root: models.Contract, _info: graphene.ResolveInfo) -> object:
-        return MoneyValue(root.net_amount, root.currency)
+        return money(root.net_amount, root.currency)
 
     @staticmethod
     def resolve_tax_total(root: models.Contract, _info: graphene.ResolveInfo) -> object:
-        return MoneyValue(root.tax_amount, root.currency)
+        return money(root.tax_amount, root.currency)
 
     @staticmethod
     def resolve_total(root: models.Contract, _info: graphene.ResolveInfo) -> object:
-        return root.total
+        return money(root.total_amount, root.currency)
 
     @staticmethod
     def resolve_amount_group(root: models.Contract, _info: graphene.ResolveInfo) -> object:

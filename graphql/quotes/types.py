@@ -19,15 +19,21 @@ from crm.graphql.masterdata.types import Material
 from crm.graphql.opportunities.loaders import opportunity_loaders
 from crm.graphql.opportunities.types import DealAccount, DealUser
 from crm.masterdata import fx
+from crm.platform.core.money import round_money
 from crm.tenants.quotes import models, services
-from crm.tenants.quotes.access import QUOTE, QUOTE_LINE, TAX_RATE
+from crm.tenants.quotes.access import QUOTE, TAX_RATE
 
 QuoteStatus = graphene.Enum.from_enum(models.QuoteStatus)
-QuoteApprovalKind = graphene.Enum.from_enum(models.QuoteApproval.Kind)
+QuoteApprovalKind = graphene.Enum.from_enum(models.QuoteApproval.Kind, name="QuoteApprovalKind")
 
 
 def money(amount: Decimal | None, currency: str) -> MoneyValue | None:
-    return None if amount is None else MoneyValue(amount, currency)
+    """The amount at its currency's minor units (JPY whole yen), or with the finer precision it
+    has (a unit cost)."""
+    if amount is None:
+        return None
+    rounded = round_money(MoneyValue(amount, currency))
+    return rounded if rounded.amount == amount else MoneyValue(amount.normalize(), currency)
 
 
 class QuotePriceSource(graphene.ObjectType):
@@ -80,7 +86,8 @@ class QuoteLineItem(BusinessUnitScopedId, graphene.ObjectType):
 
     @staticmethod
     def resolve_price_source(root: models.QuoteLine, _info: graphene.ResolveInfo) -> object:
-        source = MoneyValue(root.source_amount, root.source_currency)
+        source = money(root.source_amount, root.source_currency)
+        assert source is not None
         conversion = None
         if root.fx_rate is not None and root.fx_rate_date is not None:
             rate = fx.Rate(
@@ -115,7 +122,7 @@ class QuoteLineItem(BusinessUnitScopedId, graphene.ObjectType):
         return QuoteLineTax(
             code=root.tax_code,
             rate=root.tax_rate,
-            amount=MoneyValue(root.tax_amount, root.quote.currency),
+            amount=money(root.tax_amount, root.quote.currency),
         )
 
     @staticmethod
@@ -220,15 +227,15 @@ class Quote(BusinessUnitScopedId, graphene.ObjectType):
 
     @staticmethod
     def resolve_net_total(root: models.Quote, _info: graphene.ResolveInfo) -> object:
-        return root.net
+        return money(root.net_amount, root.currency)
 
     @staticmethod
     def resolve_tax_total(root: models.Quote, _info: graphene.ResolveInfo) -> object:
-        return root.tax
+        return money(root.tax_amount, root.currency)
 
     @staticmethod
     def resolve_gross_total(root: models.Quote, _info: graphene.ResolveInfo) -> object:
-        return root.gross
+        return money(root.gross_amount, root.currency)
 
     @staticmethod
     def resolve_margin(root: models.Quote, _info: graphene.ResolveInfo) -> object:
@@ -285,6 +292,3 @@ class TaxRate(BusinessUnitScopedId, graphene.ObjectType):
             .values_list("code", flat=True)
             .first()
         )
-
-
-__all__ = ["QUOTE_LINE", "Quote", "QuoteConnection", "QuoteLineItem", "TaxRate"]

@@ -15,6 +15,7 @@ For the ledger (orders, invoices): `get_contract(access, pk)` and a contract's `
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -101,7 +102,7 @@ def create_contract(
             )
         now = timezone.now()
         contract = Contract.objects.create(
-            number=f"tmp-{quote.pk}-{now.timestamp()}",
+            number=f"tmp-{uuid.uuid4().hex[:16]}",  # the real one needs the id
             quote=quote,
             opportunity_id=quote.opportunity_id,
             account_id=quote.account_id,

@@ -20,6 +20,7 @@ or nothing.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -183,7 +184,7 @@ def create_quote(
             ErrorCode.INVALID_ARGUMENT, field="validUntil", reason="not before the quote date"
         )
     pricing.check_discount(header_discount, "headerDiscount")
-    inputs = list(lines) if lines else _product_lines(opportunity)
+    inputs = list(lines) if lines is not None else _product_lines(opportunity)
     if not inputs:
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT,
@@ -201,7 +202,7 @@ def create_quote(
         )
         now = timezone.now()
         quote = Quote.objects.create(
-            number=f"tmp-{now.timestamp()}",
+            number=f"tmp-{uuid.uuid4().hex[:16]}",  # the real one needs the id
             opportunity=opportunity,
             account_id=opportunity.account_id,
             owner_id=opportunity.owner_id,
@@ -370,7 +371,8 @@ def decide_discount(access: Access, quote: Quote, *, approve: bool, comment: str
             if quote.max_discount > limit:
                 raise CrmError(
                     ErrorCode.NOT_AN_APPROVER,
-                    reason=f"the discount {quote.max_discount} % is above your limit {limit} %",
+                    reason=f"the discount {plain(quote.max_discount)} % is above your limit "
+                    f"{plain(limit)} %",
                 )
             quote.approved_discount = quote.max_discount
         quote.status = QuoteStatus.DRAFT
@@ -379,6 +381,11 @@ def decide_discount(access: Access, quote: Quote, *, approve: bool, comment: str
         kind = QuoteApproval.Kind.APPROVED if approve else QuoteApproval.Kind.DECLINED
         _trail(access, quote, kind, comment)
     return quote
+
+
+def plain(value: Decimal) -> str:
+    """A percentage without trailing zeros: 15, 12.5."""
+    return format(value.normalize(), "f")
 
 
 def discount_limit(access: Access, quote: Quote) -> Decimal:
@@ -390,8 +397,8 @@ def _require_cleared(access: Access, quote: Quote, limit: Decimal) -> None:
     if quote.max_discount > limit:
         raise CrmError(
             ErrorCode.DISCOUNT_NEEDS_APPROVAL,
-            discount=quote.max_discount.normalize(),
-            limit=limit.normalize(),
+            discount=plain(quote.max_discount),
+            limit=plain(limit),
         )
 
 

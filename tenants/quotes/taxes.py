@@ -99,4 +99,4 @@ def tax_rate_save(
         record.material_category_id = category_id
         record.is_default = is_default
         record.save()
-    return record
+    return TaxRate.objects.get(pk=record.pk)

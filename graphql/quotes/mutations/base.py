@@ -34,7 +34,7 @@ def payload(access: Access, quote: Quote) -> dict[str, Any]:
     return {"quote": services.get_quote(access, quote.pk)}
 
 
-class QuoteLineInput(graphene.InputObjectType):
+class QuoteLineItemInput(graphene.InputObjectType):
     material = graphene.ID(required=True, description="The material's global id.")
     quantity = graphene.Decimal(required=True, description="Above 0, at most 3 decimals.")
     discount = graphene.Decimal(description="The line's discount, % (default 0).")

@@ -10,7 +10,7 @@ import graphene
 
 from crm.graphql.core.ids import pk_of
 from crm.graphql.core.mutations import CrmMutation
-from crm.graphql.quotes.mutations.base import PRICING, QuoteLineInput, lines_of, payload
+from crm.graphql.quotes.mutations.base import PRICING, QuoteLineItemInput, lines_of, payload
 from crm.graphql.quotes.types import Quote
 from crm.platform.core.errors import ErrorCode
 from crm.platform.permissions.engine import Access
@@ -35,7 +35,7 @@ class QuoteCreate(CrmMutation):
 
     class Arguments:
         opportunity = graphene.ID(required=True, description="The deal's global id.")
-        lines = graphene.List(graphene.NonNull(QuoteLineInput))
+        lines = graphene.List(graphene.NonNull(QuoteLineItemInput))
         quote_date = graphene.Date()
         valid_until = graphene.Date(description="Default: 30 days after the quote date.")
         header_discount = graphene.Decimal(description="On every line, after its own, %.")
@@ -61,7 +61,7 @@ class QuoteCreate(CrmMutation):
         quote = services.create_quote(
             access,
             opportunity=deal,
-            lines=lines_of(lines),
+            lines=lines_of(lines) if lines is not None else None,
             quote_date=quote_date,
             valid_until=valid_until,
             header_discount=header_discount if header_discount is not None else Decimal(0),

@@ -10,7 +10,7 @@ from crm.graphql.core.mutations import CrmMutation
 from crm.graphql.quotes.mutations.base import (
     ON_QUOTE,
     PRICING,
-    QuoteLineInput,
+    QuoteLineItemInput,
     lines_of,
     payload,
     quote_of,
@@ -31,7 +31,7 @@ class QuoteLinesSet(CrmMutation):
 
     class Arguments:
         id = graphene.ID(required=True)
-        lines = graphene.List(graphene.NonNull(QuoteLineInput), required=True)
+        lines = graphene.List(graphene.NonNull(QuoteLineItemInput), required=True)
 
     quote = graphene.Field(Quote)
 
