@@ -137,9 +137,7 @@ class ApprovalFlow(models.Model):
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     # In the group currency / in %: the flow applies from these (empty: any).
-    min_amount_group = models.DecimalField(
-        max_digits=19, decimal_places=4, null=True, blank=True
-    )
+    min_amount_group = models.DecimalField(max_digits=19, decimal_places=4, null=True, blank=True)
     min_discount = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -161,9 +159,7 @@ class ApprovalStep(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The step is part of a contract's approval only from these (empty: always).
-    min_amount_group = models.DecimalField(
-        max_digits=19, decimal_places=4, null=True, blank=True
-    )
+    min_amount_group = models.DecimalField(max_digits=19, decimal_places=4, null=True, blank=True)
     min_discount = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
 
     class Meta:

@@ -69,7 +69,9 @@ def parse_terms(value: Any, *, field: str = "paymentTerms") -> list[Share]:
 
 
 def terms_json(shares: Sequence[Share]) -> list[dict[str, Any]]:
-    return [{"percent": str(share.percent.normalize()), "days": share.days} for share in shares]
+    return [
+        {"percent": format(share.percent.normalize(), "f"), "days": share.days} for share in shares
+    ]
 
 
 def split(total: Money, percents: Sequence[Decimal]) -> list[Money]:

@@ -106,9 +106,7 @@ class Quote(models.Model):
     # The highest effective discount of any line (line and quote discount together), in %.
     max_discount = percent(default=Decimal(0))
     # The discount cleared for sending: by an approval, or by the sender's own limit.
-    approved_discount = models.DecimalField(
-        max_digits=7, decimal_places=3, null=True, blank=True
-    )
+    approved_discount = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     cleared_discount = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)

@@ -43,7 +43,8 @@ def test_each_line_is_rounded_half_up_then_the_lines_are_summed():
     assert total.net == Decimal("45.24")
     assert total.tax == Decimal("8.61")
     assert total.gross == total.net + total.tax == Decimal("53.85")
-    assert total.cost is None and total.margin is None
+    assert total.cost is None
+    assert total.margin is None
 
 
 def test_yen_amounts_are_whole_and_half_a_yen_goes_up():
@@ -117,7 +118,8 @@ def test_a_rate_applies_within_its_validity_window(world):
     # Only the old EU list (2020) prices anything then: M-031.
     summer = _price(access, datetime.date(2020, 8, 1), ["M-031"])[0]
     spring = _price(access, datetime.date(2020, 3, 1), ["M-031"])[0]
-    assert summer.tax_rate == Decimal("16") and spring.tax_rate == Decimal("19")
+    assert summer.tax_rate == Decimal("16")
+    assert spring.tax_rate == Decimal("19")
     with pytest.raises(CrmError) as missing:
         _price(access, world.today, ["M-001"])
     assert missing.value.code == ErrorCode.TAX_RATE_NOT_FOUND

@@ -49,7 +49,8 @@ SEND = """mutation($id: ID!) { quoteSend(id: $id) {
   errors { field code message } quote { status } } }"""
 ACCEPT = """mutation($id: ID!) { quoteAccept(id: $id) {
   errors { field code message } quote { status } } }"""
-LINES = """mutation($id: ID!, $lines: [QuoteLineItemInput!]!) { quoteLinesSet(id: $id, lines: $lines) {
+LINES = """mutation($id: ID!, $lines: [QuoteLineItemInput!]!) {
+  quoteLinesSet(id: $id, lines: $lines) {
   errors { field code } quote { maxDiscount lines { materialCode discount } } } }"""
 REQUEST = """mutation($id: ID!) { quoteRequestApproval(id: $id, comment: "Großkunde") {
   errors { field code } quote { status } } }"""
@@ -103,8 +104,11 @@ def test_a_german_quote_is_priced_converted_taxed_and_rounded_line_by_line(eu, g
     result = create(graphql, deal, lines, "de", SALES)
     assert result["errors"] == []
     quote = result["quote"]
-    assert quote["status"] == "DRAFT" and quote["currency"] == "EUR"
-    assert quote["number"].startswith("Q-") and quote["version"] == 1 and quote["isCurrent"]
+    assert quote["status"] == "DRAFT"
+    assert quote["currency"] == "EUR"
+    assert quote["number"].startswith("Q-")
+    assert quote["version"] == 1
+    assert quote["isCurrent"]
     assert quote["language"] == "de"  # the customer is in Germany
     first, converted, third = quote["lines"]
     # M-001 from the EU region list (10.50 + 1), no conversion.
@@ -245,7 +249,9 @@ def test_versions_copy_the_lines_and_older_ones_are_read_only(eu, graphql):
         as_=SALES,
     )
     second = reply.data["quoteNewVersion"]["quote"]
-    assert second["version"] == 2 and second["number"] == quote.number and second["isCurrent"]
+    assert second["version"] == 2
+    assert second["number"] == quote.number
+    assert second["isCurrent"]
     assert [line["materialCode"] for line in second["lines"]] == ["M-001", "M-002"]
     assert second["netTotal"] == {
         "amount": str(quote.net_amount.quantize(Decimal("0.01"))),
@@ -302,7 +308,8 @@ def test_a_discount_over_the_policy_needs_an_approval_before_sending_or_acceptin
     gid = qid(quote)
     refused = graphql(SEND, {"id": gid}, bu="acme.de", as_=SALES).data["quoteSend"]
     assert [e["code"] for e in refused["errors"]] == ["DISCOUNT_NEEDS_APPROVAL"]
-    assert "15" in refused["errors"][0]["message"] and "10" in refused["errors"][0]["message"]
+    assert "15" in refused["errors"][0]["message"]
+    assert "10" in refused["errors"][0]["message"]
     accepted = graphql(ACCEPT, {"id": gid}, bu="acme.de", as_=SALES).data["quoteAccept"]
     assert [e["code"] for e in accepted["errors"]] == ["DISCOUNT_NEEDS_APPROVAL"]
     with schema_context(schema()):
@@ -364,7 +371,8 @@ def test_an_approver_needs_a_limit_covering_the_discount(eu, graphql):
         "quoteDecideDiscount"
     ]
     assert declined["errors"] == []
-    assert declined["quote"]["status"] == "DRAFT" and declined["quote"]["approvedDiscount"] is None
+    assert declined["quote"]["status"] == "DRAFT"
+    assert declined["quote"]["approvedDiscount"] is None
 
 
 def test_a_discount_within_the_limit_is_sent_without_approval(eu, graphql):
@@ -429,7 +437,8 @@ def test_another_business_units_quote_is_not_found(eu, graphql, settings):
     jp = BusinessUnit.objects.get(group__code="acme", code="jp")
     foreign = to_global_id("Quote", f"{jp.pk}.{japanese.pk}")
     reply = graphql(ONE, {"id": foreign}, bu="acme.de", as_=MANAGER)
-    assert reply.codes == ["NOT_FOUND"] and reply.data["quote"] is None
+    assert reply.codes == ["NOT_FOUND"]
+    assert reply.data["quote"] is None
     sent = graphql(SEND, {"id": foreign}, bu="acme.de", as_=MANAGER).data["quoteSend"]
     assert [e["code"] for e in sent["errors"]] == ["NOT_FOUND"]
 
@@ -441,7 +450,8 @@ def test_salespeople_see_their_own_quotes_only(eu, graphql):
         "{ quotes(first: 50) { totalCount edges { node { id number } } } }", bu="acme.de", as_=SALES
     ).data["quotes"]
     numbers = {edge["node"]["number"] for edge in listed["edges"]}
-    assert mine.number in numbers and other.number not in numbers
+    assert mine.number in numbers
+    assert other.number not in numbers
     assert graphql(ONE, {"id": qid(other)}, bu="acme.de", as_=SALES).codes == ["NOT_FOUND"]
 
 
