@@ -52,6 +52,7 @@ bench: install messages services
 	$(PY) -m crm.infra.bench_sales
 	$(PY) -m crm.infra.bench_residency
 	$(PY) -m crm.infra.bench_replication
+	$(PY) -m crm.infra.bench_quotes
 
 clean:
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache

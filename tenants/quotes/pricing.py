@@ -139,14 +139,23 @@ def choose_tax(
 
 
 def _cost_rate(
-    access: Access, materials: Iterable[Material], currency: str, on: datetime.date
+    access: Access,
+    materials: Iterable[Material],
+    currency: str,
+    on: datetime.date,
+    resolved: Iterable[ResolvedPrice | CrmError],
 ) -> Decimal | None:
-    """The rate from the group currency (standard costs) to the quote's, if any is needed."""
+    """The rate from the group currency (standard costs) to the quote's, if any is needed: the
+    one the price resolution already used for a group-currency list, else looked up."""
     group = access.business_unit.group
     if not any(m.standard_cost is not None for m in materials):
         return None
     if group.currency == currency:
         return Decimal(1)
+    for price in resolved:
+        conversion = price.conversion if isinstance(price, ResolvedPrice) else None
+        if conversion is not None and conversion.rate.base == group.currency:
+            return conversion.rate.rate
     try:
         return fx.rate_for(group=group, base=group.currency, quote=currency, on=on).rate
     except CrmError:
@@ -200,7 +209,7 @@ def price_lines(
     )
     rates = _rates_on(on)
     parents = _parents(business_unit.group_id, rates)
-    cost_rate = _cost_rate(access, materials.values(), currency, on)
+    cost_rate = _cost_rate(access, materials.values(), currency, on, resolved.values())
     lines = []
     for index, line in enumerate(inputs):
         material = materials[line.material_id]

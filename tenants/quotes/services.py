@@ -37,6 +37,7 @@ from crm.masterdata.sales_policy import max_discount
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
+from crm.tenants.localcustomers.models import LocalCustomer
 from crm.tenants.opportunities.models import Opportunity, OpportunityProduct
 from crm.tenants.quotes import pricing
 from crm.tenants.quotes.access import QUOTE, QUOTE_LINE
@@ -115,9 +116,8 @@ def customer_language(access: Access, deal: Opportunity) -> str:
     contact = deal.primary_contact
     if contact is not None and supported(contact.language):
         return str(supported(contact.language))
-    country = (
-        Customer.objects.filter(pk=deal.account.customer_id).values_list("country", flat=True)
-    ).first()
+    account = LocalCustomer.objects.filter(pk=deal.account_id).values("customer_id")
+    country = Customer.objects.filter(pk__in=account).values_list("country", flat=True).first()
     for language in get_official_languages(country or "", de_facto=True):
         found = supported(language)
         if found:
@@ -151,8 +151,9 @@ def _apply(quote: Quote, lines: Sequence[QuoteLine]) -> None:
     quote.updated_at = timezone.now()
 
 
-def _save_lines(quote: Quote, lines: Sequence[QuoteLine]) -> None:
-    QuoteLine.objects.filter(quote=quote).delete()
+def _save_lines(quote: Quote, lines: Sequence[QuoteLine], *, replace: bool = True) -> None:
+    if replace:
+        QuoteLine.objects.filter(quote=quote).delete()
     for line in lines:
         line.quote = quote
     QuoteLine.objects.bulk_create(lines)
@@ -215,7 +216,7 @@ def create_quote(
             created_at=now,
         )
         quote.number = f"Q-{quote.pk:06d}"
-        _save_lines(quote, priced)
+        _save_lines(quote, priced, replace=False)
     return quote
 
 

@@ -246,7 +246,11 @@ def test_the_matrix_covers_every_governed_type_with_a_graphql_surface():
     assert set(REGISTRY) == set(DEFAULT_POLICY)  # every type has default rules, myPermissions
     assert {adapter.object_type for adapter in ADAPTERS} == record_types
     assert {adapter.object_type for adapter in SALES_ADAPTERS} == sales_types
-    for adapter in SALES_ADAPTERS:
+    # Quotes and contracts (#7): the same checks (test_quote_matrix.py); lines per role there.
+    from crm.tests.permissions.test_quote_matrix import QUOTE_ADAPTERS
+
+    assert {adapter.object_type for adapter in QUOTE_ADAPTERS} == {"quote", "contract"}
+    for adapter in (*SALES_ADAPTERS, *QUOTE_ADAPTERS):
         kind = REGISTRY[adapter.object_type]
         assert adapter.graphql_type == kind.graphql_type
         assert set(adapter.readable) == kind.field_names  # every governed field is read
