@@ -45,6 +45,8 @@ from crm.graphql.transfer.queries import TransferQueries
 
 
 class Query(
+    QuoteQueries,
+    ContractQueries,
     TenancyQueries,
     MasterdataQueries,
     ExchangeRateQueries,
@@ -66,14 +68,14 @@ class Query(
     PrivacyQueries,
     GroupViewQueries,
     ReplicationQueries,
-    QuoteQueries,
-    ContractQueries,
     graphene.ObjectType,
 ):
     pass
 
 
 class Mutation(
+    QuoteMutations,
+    ContractMutations,
     MasterdataMutations,
     CustomerMutations,
     GovernanceMutations,
@@ -88,8 +90,6 @@ class Mutation(
     RelationshipMutations,
     RegionMutations,
     PrivacyMutations,
-    QuoteMutations,
-    ContractMutations,
     graphene.ObjectType,
 ):
     pass
