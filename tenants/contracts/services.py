@@ -8,8 +8,9 @@ CONTRACT_NOT_APPROVED. Signing creates the payment plan (`payments`) in the same
 and tells automation the contract became `signed` (the default rule `contract-signed`
 notifies finance and delivery; its CREATE_PAYMENT_PLAN action finds the plan already made).
 
-For the ledger (orders, invoices): `get_contract(access, pk)` and a contract's `total` (Money),
-`currency`, `account_id`, `customer_id`; the BU is the schema it lives in.
+For the ledger (orders, invoices): `signed_contract(access, pk)` (or `get_contract`) and a
+contract's `total` (Money), `currency`, `account_id`, `customer_id`; the BU is the schema it
+lives in.
 """
 
 from __future__ import annotations
@@ -56,6 +57,21 @@ def get_contract(access: Access, pk: int, *, field: str = "id") -> Contract:
     if found is None:
         raise CrmError(ErrorCode.NOT_FOUND, field=field, object=OBJECT, id=pk)
     return found
+
+
+def signed_contract(access: Access, pk: int, *, field: str = "contract") -> Contract:
+    """A signed contract the principal may view (what an order is made from): NOT_FOUND, or
+    CONTRACT_NOT_APPROVED before signing, RECORD_CLOSED once cancelled."""
+    contract = get_contract(access, pk, field=field)
+    if contract.status == ContractStatus.CANCELLED:
+        raise _closed(contract)
+    if contract.status != ContractStatus.SIGNED:
+        raise CrmError(
+            ErrorCode.CONTRACT_NOT_APPROVED,
+            field=field,
+            status=ContractStatus(contract.status).label,
+        )
+    return contract
 
 
 def _locked(access: Access, contract: Contract) -> Contract:

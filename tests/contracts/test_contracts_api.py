@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
 from crm.platform.accounts.models import User
+from crm.platform.core.errors import CrmError, ErrorCode
 from crm.tenants.automation.models import Firing, Notification, Rule
 from crm.tenants.contracts import services
 from crm.tenants.contracts.models import (
@@ -296,6 +297,9 @@ def test_signing_an_unapproved_contract_is_refused_and_changes_nothing(eu, graph
             submit(graphql, contract)
         refused = graphql(SIGN, {"id": gid(contract)}, bu="acme.de", as_=SALES).data["contractSign"]
         assert [e["code"] for e in refused["errors"]] == ["CONTRACT_NOT_APPROVED"]
+        with schema_context(schema()), pytest.raises(CrmError) as unsigned:
+            services.signed_contract(access_of(SALES), contract.pk)
+        assert unsigned.value.code == ErrorCode.CONTRACT_NOT_APPROVED
         assert refused["contract"] is None
         with schema_context(schema()):
             assert Contract.objects.get(pk=contract.pk).signed_on is None
@@ -354,6 +358,10 @@ def test_signing_makes_the_payment_plan_and_fires_the_rule_once(eu, graphql):
             )
         )
     assert {FINANCE, delivery.username} <= notified
+    with schema_context(schema()):
+        ordered = services.signed_contract(access_of(SALES), contract.pk)
+    assert ordered.total.amount == Decimal("155.85")
+    assert str(ordered.total.currency) == "EUR"
     again = graphql(SIGN, {"id": gid(contract)}, bu="acme.de", as_=SALES).data["contractSign"]
     assert [e["code"] for e in again["errors"]] == ["RECORD_CLOSED"]
     with schema_context(schema()):

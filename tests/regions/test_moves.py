@@ -193,6 +193,21 @@ def test_the_user_and_team_columns_of_a_bu_schema_are_known():
         ("personaldata_consentevent", "user_id"),
         ("opportunities_opportunity", "owner_id"),
         ("opportunities_stageapproval", "approved_by_id"),
+        # Quotes and contracts (#7): foreign keys to users, translated like the others.
+        ("quotes_quote", "owner_id"),
+        ("quotes_quoteapproval", "user_id"),
+        ("contracts_contract", "owner_id"),
+        ("contracts_contract", "signed_by_id"),
+        ("contracts_approvalstep", "approver_user_id"),
+        ("contracts_approvalrequest", "submitted_by_id"),
+        ("contracts_approvaltask", "approver_user_id"),
+        ("contracts_approvaltask", "decided_by_id"),
+        ("contracts_approvaltask", "on_behalf_of_id"),
+        ("contracts_approvaldelegation", "delegator_id"),
+        ("contracts_approvaldelegation", "delegate_id"),
+        ("contracts_approvaldelegation", "created_by_id"),
+        ("contracts_approvalevent", "user_id"),
+        ("contracts_approvalevent", "on_behalf_of_id"),
     }
     assert tables.team_columns("bu_template") == {
         ("leads_assignmentrule", "team_id"),
