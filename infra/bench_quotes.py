@@ -134,7 +134,7 @@ def _client(username: str) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
 
 def main() -> int:
     started = time.perf_counter()
-    fresh_database(DATABASE, "eu")
+    fresh_database(DATABASE, "eu", replica_seed=True)
     from django.db import connection
     from graphql_relay import to_global_id
 

@@ -270,7 +270,7 @@ def _statements(ask: Callable[[str, dict[str, Any]], Any], query: str, variables
 
 def main() -> int:
     started = time.perf_counter()
-    fresh_database(DATABASE, "eu")
+    fresh_database(DATABASE, "eu", replica_seed=True)
     from graphql_relay import to_global_id
 
     from crm.tests.fixtures.world import build_world
