@@ -22,7 +22,7 @@ from typing import Any
 
 import pghistory
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_tenants.utils import schema_context
@@ -43,6 +43,7 @@ from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.platform.permissions.writes import lock_visible
+from crm.regions.models import Region
 
 # What a BU may propose, as model fields; values travel as text.
 PROPOSABLE = (
@@ -104,10 +105,29 @@ def _proposal(changes: Mapping[str, str]) -> dict[str, str]:
     return {field: str(value) for field, value in changes.items()}
 
 
+def _in_home_cell(access: Access) -> None:
+    """Change requests are HQ's work queue, decided in the group's home cell. A BU served by
+    another cell is told so (READ_ONLY_REPLICA naming the home cell) instead of filing a request
+    that HQ would never see there; forwarding requests between cells is not built yet."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('crm.region', true)")
+        row = cursor.fetchone()
+    cell = row[0] if row else None
+    group = access.business_unit.group
+    if cell and cell != group.home_region_id:
+        home = Region.objects.filter(pk=group.home_region_id).first()
+        raise CrmError(
+            ErrorCode.READ_ONLY_REPLICA,
+            home_region=group.home_region_id,
+            endpoint=home.api_endpoint if home else "",
+        )
+
+
 def file_request(
     *, access: Access, customer_id: int, changes: Mapping[str, str], reason: str
 ) -> ChangeRequest:
     access.require(Action.CREATE, CHANGE_REQUEST)
+    _in_home_cell(access)
     proposed = _proposal(changes)
     _check_reason(reason)
     customer = access.visible(CUSTOMER, group_customers(access)).filter(pk=customer_id).first()
@@ -184,6 +204,7 @@ def file_new_customer_request(
     (`trade_name`: language -> text). Suspected duplicates refuse it (DUPLICATE_SUSPECTED, the
     candidates in the payload) unless `confirm_duplicate`."""
     access.require(Action.CREATE, CHANGE_REQUEST)
+    _in_home_cell(access)
     _check_reason(reason)
     proposal = new_customer_proposal(access, proposed)
     if not confirm_duplicate:
