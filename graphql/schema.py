@@ -19,6 +19,8 @@ from crm.graphql.groupviews.queries import GroupViewQueries
 from crm.graphql.history.queries import HistoryQueries
 from crm.graphql.leads.mutations import LeadMutations
 from crm.graphql.leads.queries import LeadQueries
+from crm.graphql.ledger.mutations import LedgerMutations
+from crm.graphql.ledger.queries import LedgerQueries
 from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.pricing import PricingQueries
 from crm.graphql.masterdata.queries import MasterdataQueries
@@ -68,6 +70,7 @@ class Query(
     PrivacyQueries,
     GroupViewQueries,
     ReplicationQueries,
+    LedgerQueries,
     graphene.ObjectType,
 ):
     pass
@@ -90,6 +93,7 @@ class Mutation(
     RelationshipMutations,
     RegionMutations,
     PrivacyMutations,
+    LedgerMutations,
     graphene.ObjectType,
 ):
     pass

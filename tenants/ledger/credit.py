@@ -12,9 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from crm.platform.core.errors import ErrorCode
+
 if TYPE_CHECKING:
     from crm.platform.permissions.engine import Access
     from crm.tenants.ledger.models import Order
+
+# The codes a registered check may raise: `orderConfirm` declares them in its error type, so
+# they reach the client as typed errors (credit control adds CREDIT_LIMIT_EXCEEDED here).
+CREDIT_CHECK_ERROR_CODES: tuple[ErrorCode, ...] = ()
 
 # A check is given the order being confirmed (with its lines and totals) and the caller.
 CreditCheck = Callable[["Order", "Access"], None]

@@ -423,7 +423,7 @@ def credit_note_create(
                 ErrorCode.CREDIT_NOTE_EXCEEDS_INVOICE,
                 field="amount",
                 invoice=locked.number,
-                available=Money(locked.open_amount, locked.currency),
+                available=round_money(Money(locked.open_amount, locked.currency)),
             )
         day = business_date(access, issue_date, field="issueDate", not_before=locked.issue_date)
         rate = group_rate(access.business_unit, locked.currency, day)

@@ -24,6 +24,7 @@ from moneyed import Money
 
 from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.core.money import currency as known_currency
+from crm.platform.core.money import round_money
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.tenants.ledger import integration
@@ -240,8 +241,8 @@ def _allocate(
                 ErrorCode.PAYMENT_OVER_ALLOCATED,
                 field=f"{field}.amount",
                 what=f"the open amount of invoice {invoice.number}",
-                available=Money(
-                    invoice.open_amount - (taken[invoice_id] - amount), invoice.currency
+                available=round_money(
+                    Money(invoice.open_amount - (taken[invoice_id] - amount), invoice.currency)
                 ),
             )
         if total > payment.unallocated_amount:
@@ -249,7 +250,9 @@ def _allocate(
                 ErrorCode.PAYMENT_OVER_ALLOCATED,
                 field=f"{field}.amount",
                 what=f"what payment {payment.number} has unallocated",
-                available=Money(payment.unallocated_amount - (total - amount), payment.currency),
+                available=round_money(
+                    Money(payment.unallocated_amount - (total - amount), payment.currency)
+                ),
             )
     rate = rate_of(payment)
     label = access.principal.label[:200]
@@ -277,3 +280,22 @@ def _allocate(
     payment.allocated_amount += total
     payment.unallocated_amount -= total
     payment.save(update_fields=["allocated_amount", "unallocated_amount"])
+
+
+def payment_update(access: Access, payment: Payment, *, reference: str | None = None) -> Payment:
+    """Correct a payment's reference (its amount and date are fixed once recorded)."""
+    with transaction.atomic():
+        locked = payments(access).select_for_update(of=("self",)).filter(pk=payment.pk).first()
+        if locked is None:
+            raise CrmError(ErrorCode.NOT_FOUND, field="id", object=OBJECT, id=payment.pk)
+        changes = ["reference"] if reference is not None else []
+        access.require(Action.EDIT, locked, changes)
+        if reference is not None:
+            text = reference.strip()
+            if len(text) > 200:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT, field="reference", reason="at most 200 characters"
+                )
+            locked.reference = text
+            locked.save(update_fields=changes)
+    return locked

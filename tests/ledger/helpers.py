@@ -190,3 +190,18 @@ def pay(
 def refreshed(record: Any) -> Any:
     record.refresh_from_db()
     return record
+
+
+def gid(kind: str, record: Any, handle: str = "acme.de") -> str:
+    """The global id of a ledger record (or pk) of BU `handle`: `<Kind>:<BU id>.<pk>`."""
+    from graphql_relay import to_global_id
+
+    pk = record.pk if hasattr(record, "pk") else record
+    return to_global_id(kind, f"{business_unit(handle).pk}.{pk}")
+
+
+def errors_of(reply: Any) -> list[tuple[str, str | None]]:
+    """The (code, field) of a mutation payload's errors (the reply has one payload)."""
+    assert reply.errors == [], reply.errors
+    (payload,) = reply.data.values()
+    return [(error["code"], error["field"]) for error in payload["errors"]]

@@ -86,7 +86,7 @@ class Invoice(Converted):
             models.Index(fields=["account", "issue_date"], name="ledger_invoice_account"),
             models.Index(fields=["owner", "status"], name="ledger_invoice_owner"),
             models.Index(fields=["status", "due_date"], name="ledger_invoice_due"),
-            models.Index(fields=["-created_at", "-id"], name="ledger_invoice_newest"),
+            models.Index(fields=["-created_at", "id"], name="ledger_invoice_newest"),
             # The receivables aging: open invoices only, everything it reads in the index.
             models.Index(
                 fields=["account", "currency", "due_date"],

@@ -82,7 +82,7 @@ class Order(Converted):
         indexes = [
             models.Index(fields=["account", "order_date"], name="ledger_order_account"),
             models.Index(fields=["owner", "status"], name="ledger_order_owner"),
-            models.Index(fields=["-order_date", "-id"], name="ledger_order_newest"),
+            models.Index(fields=["-order_date", "id"], name="ledger_order_newest"),
             models.Index(fields=["contract_id"], name="ledger_order_contract"),
             # Credit exposure: confirmed orders still open for invoicing, per account.
             models.Index(

@@ -58,7 +58,7 @@ class Payment(Converted):
         ]
         indexes = [
             models.Index(fields=["payer", "received_on"], name="ledger_payment_payer"),
-            models.Index(fields=["-received_on", "-id"], name="ledger_payment_newest"),
+            models.Index(fields=["-received_on", "id"], name="ledger_payment_newest"),
             # Unapplied cash per payer (the customer's credit), for the aging and exposure.
             models.Index(
                 fields=["payer", "currency"],
