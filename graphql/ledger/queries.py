@@ -33,7 +33,6 @@ from crm.graphql.ledger.types import (
     Payment,
     PaymentConnection,
     ReceivablesAging,
-    buckets_of,
 )
 from crm.graphql.masterdata.queries import forward_only
 from crm.platform.core.errors import CrmError
@@ -41,6 +40,7 @@ from crm.platform.permissions.engine import Access
 from crm.platform.permissions.registry import ObjectType
 from crm.tenants.ledger import invoices, models, orders, payments, receivables
 from crm.tenants.ledger.access import CREDIT_NOTE, INVOICE, ORDER, PAYMENT
+from crm.tenants.ledger.receivables import Aging
 
 M = TypeVar("M", bound=Model)
 
@@ -339,18 +339,11 @@ class LedgerQueries(graphene.ObjectType):
         info: graphene.ResolveInfo,
         as_of: datetime.date | None = None,
         account: str | None = None,
-    ) -> ReceivablesAging:
+    ) -> Aging:
         try:
             access = caller(info)
             accounts = [pk_of("Account", account, field="account")] if account else None
             aging = receivables.receivables_aging(access, as_of=as_of, accounts=accounts)
         except CrmError as error:
             raise graphql_error(error) from error
-        loaders = ledger_loaders(info)
-        loaders.accounts.expect(row.account_id for row in aging.rows)
-        return ReceivablesAging(
-            as_of=aging.as_of,
-            group_currency=aging.group_currency,
-            rows=[(row, aging.group_currency) for row in aging.rows],
-            total_group=buckets_of(aging.buckets_group(), aging.group_currency),
-        )
+        return aging

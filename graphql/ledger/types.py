@@ -16,15 +16,23 @@ from graphene import relay
 from graphql_relay import to_global_id
 from moneyed import Money as MoneyValue
 
+from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.ids import BusinessUnitScopedId, scoped_global_id
-from crm.graphql.core.pagination import CountedConnection
+from crm.graphql.core.pagination import (
+    CountedConnection,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 from crm.graphql.core.permissions import permissions_field
 from crm.graphql.core.types import Money
 from crm.graphql.ledger.loaders import ledger_loaders
 from crm.graphql.opportunities.types import DealUser
+from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.core.money import round_money
 from crm.tenants.ledger import models
 from crm.tenants.ledger.access import CREDIT_NOTE, INVOICE, ORDER, PAYMENT
+from crm.tenants.ledger.receivables import Aging
 from crm.tenants.ledger.receivables import AgingRow as AgingRowValue
 from crm.tenants.localcustomers.models import LocalCustomer
 
@@ -603,12 +611,74 @@ class AgingRow(graphene.ObjectType):
         return round_money(MoneyValue(root[0].unapplied_group, root[1]))
 
 
+class AgingPage(graphene.ObjectType):
+    """A page of the aging's rows, largest balance in the group currency first."""
+
+    rows = graphene.List(graphene.NonNull(AgingRow), required=True)
+    end_cursor = graphene.String(description="Pass as `after` for the next page.")
+    has_next_page = graphene.Boolean(required=True)
+
+
 class ReceivablesAging(graphene.ObjectType):
     """The business unit's receivables by customer and days past due, as of a date."""
 
     as_of = graphene.Date(required=True)
     group_currency = graphene.String(required=True)
-    rows = graphene.List(graphene.NonNull(AgingRow), required=True)
+    row_count = graphene.Int(required=True, description="Accounts × currencies with a balance.")
     total_group = graphene.Field(
         AgingBuckets, required=True, description="Every row, in the group currency."
     )
+    unapplied_group = graphene.Field(Money, required=True)
+    page = graphene.Field(
+        AgingPage,
+        first=graphene.Int(required=True),
+        after=graphene.String(),
+        required=True,
+        description="The rows, largest balance first (`first` is capped like every list).",
+    )
+
+    @staticmethod
+    def resolve_as_of(root: Aging, _info: graphene.ResolveInfo) -> object:
+        return root.as_of
+
+    @staticmethod
+    def resolve_group_currency(root: Aging, _info: graphene.ResolveInfo) -> str:
+        return root.group_currency
+
+    @staticmethod
+    def resolve_row_count(root: Aging, _info: graphene.ResolveInfo) -> int:
+        return len(root.rows)
+
+    @staticmethod
+    def resolve_total_group(root: Aging, _info: graphene.ResolveInfo) -> AgingBuckets:
+        return buckets_of(root.buckets_group(), root.group_currency)
+
+    @staticmethod
+    def resolve_unapplied_group(root: Aging, _info: graphene.ResolveInfo) -> MoneyValue:
+        total = sum((row.unapplied_group for row in root.rows), Decimal(0))
+        return round_money(MoneyValue(total, root.group_currency))
+
+    @staticmethod
+    def resolve_page(
+        root: Aging, info: graphene.ResolveInfo, first: int, after: str | None = None
+    ) -> AgingPage:
+        try:
+            size = page_size(first)
+            start = int(decode_cursor("AgingRow", after)[0]) if after else 0
+        except (CrmError, ValueError) as error:
+            if isinstance(error, CrmError):
+                raise graphql_error(error) from error
+            raise graphql_error(
+                CrmError(ErrorCode.INVALID_CURSOR, field="after", cursor=after)
+            ) from error
+        ordered = sorted(
+            root.rows, key=lambda row: (-row.total_group, row.account_id, row.currency)
+        )
+        chosen = ordered[start : start + size]
+        ledger_loaders(info).accounts.expect(row.account_id for row in chosen)
+        end = start + len(chosen)
+        return AgingPage(
+            rows=[(row, root.group_currency) for row in chosen],
+            end_cursor=encode_cursor("AgingRow", str(end)) if chosen else None,
+            has_next_page=end < len(ordered),
+        )

@@ -112,3 +112,8 @@ def money_amount(
     ):
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field=field, reason=reason)
     return amount
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount as integrations receive it: a plain decimal string at the minor units."""
+    return format(round_money(Money(amount, currency)).amount, "f")

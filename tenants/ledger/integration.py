@@ -19,6 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.graphql.core.ids import scoped_global_id
+from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.permissions.engine import Access
+from crm.platform.permissions.vocabulary import Action
+from crm.tenants.automation.access import AUTOMATION_RULE
+from crm.tenants.automation.definitions import clean_url
 from crm.tenants.automation.models import WebhookDelivery
 from crm.tenants.db import tenant_connection
 from crm.tenants.ledger.models import EventKind, IntegrationEndpoint, IntegrationEvent
@@ -92,3 +97,26 @@ def _deliver_after_commit(delivery_ids: list[int]) -> None:
             deliver_webhook.apply_async(args=[delivery_id], headers={"_schema_name": schema})
 
     transaction.on_commit(send)
+
+
+def endpoint_set(
+    access: Access, *, code: str, url: str, kinds: list[str], active: bool = True
+) -> IntegrationEndpoint:
+    """Create or change the receiver `code` of the BU's ledger events. The BU's automation
+    settings govern it (who may configure webhooks may configure these); the URL follows the
+    webhooks' rule (https to a public host)."""
+    access.require(Action.EDIT, AUTOMATION_RULE)
+    if not code or len(code) > 40 or not code.replace("-", "").replace("_", "").isalnum():
+        raise CrmError(ErrorCode.INVALID_ARGUMENT, field="code", reason="a slug of 1 to 40")
+    unknown = [kind for kind in kinds if kind not in EventKind.values]
+    if not kinds or unknown:
+        raise CrmError(
+            ErrorCode.INVALID_ARGUMENT,
+            field="kinds",
+            reason=f"some of {', '.join(EventKind.values)}",
+        )
+    endpoint, _created = IntegrationEndpoint.objects.update_or_create(
+        code=code,
+        defaults={"url": clean_url(url, "url"), "kinds": sorted(set(kinds)), "active": active},
+    )
+    return endpoint

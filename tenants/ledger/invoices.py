@@ -32,7 +32,13 @@ from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.tenants.ledger import integration
 from crm.tenants.ledger.access import CREDIT_NOTE, INVOICE
-from crm.tenants.ledger.conversion import apply_rate, group_rate, money_amount, rate_of
+from crm.tenants.ledger.conversion import (
+    apply_rate,
+    group_rate,
+    money_amount,
+    money_text,
+    rate_of,
+)
 from crm.tenants.ledger.models import (
     CreditNote,
     EventKind,
@@ -109,20 +115,32 @@ def payment_days(terms: str) -> int | None:
     return max(numbers) if numbers else None
 
 
-def settle(invoice: Invoice) -> None:
-    """Recompute an issued invoice's open amounts and status from what settled it (no save).
-    The open amount in the group currency is at the invoice's own rate."""
+def settle(invoice: Invoice, *, on: datetime.date) -> None:
+    """Recompute an issued invoice's open amounts and status from what settled it, the latest
+    settlement being of `on` (no save). The open amount in the group currency is at the
+    invoice's own rate; a settled invoice is closed on its latest settlement's date."""
     invoice.open_amount = invoice.total - invoice.credited_amount - invoice.paid_amount
     invoice.open_amount_group = rate_of(invoice).convert(invoice.open_amount)
+    if invoice.last_settled_on is None or on > invoice.last_settled_on:
+        invoice.last_settled_on = on
     if invoice.open_amount == 0:
         invoice.status = InvoiceStatus.PAID
+        invoice.closed_on = invoice.last_settled_on
     elif invoice.paid_amount > 0 or invoice.credited_amount > 0:
         invoice.status = InvoiceStatus.PARTIALLY_PAID
     else:
         invoice.status = InvoiceStatus.ISSUED
 
 
-SETTLED_FIELDS = ["credited_amount", "paid_amount", "open_amount", "open_amount_group", "status"]
+SETTLED_FIELDS = [
+    "credited_amount",
+    "paid_amount",
+    "open_amount",
+    "open_amount_group",
+    "status",
+    "last_settled_on",
+    "closed_on",
+]
 
 
 # -- drafts ---------------------------------------------------------------------------------
@@ -313,7 +331,7 @@ def invoice_issue(
         locked.payment_terms = terms[:100]
         locked.payment_days = days
         locked.total_group = total_group
-        settle(locked)
+        settle(locked, on=day)
         locked.updated_at = timezone.now()
         locked.save()
         order.invoiced_amount += locked.total
@@ -339,9 +357,9 @@ def invoice_data(invoice: Invoice, order: Order) -> dict[str, object]:
         "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "currency": invoice.currency,
-        "total": str(invoice.total),
+        "total": money_text(invoice.total, invoice.currency),
         "group_currency": invoice.group_currency,
-        "total_group": str(invoice.total_group),
+        "total_group": money_text(invoice.total_group or Decimal(0), invoice.group_currency),
         "fx_rate": str(invoice.fx_rate),
         "fx_rate_date": invoice.fx_rate_date.isoformat() if invoice.fx_rate_date else None,
     }
@@ -376,7 +394,7 @@ def invoice_cancel(access: Access, invoice: Invoice) -> Invoice:
         if locked.status != InvoiceStatus.DRAFT:
             order.invoiced_amount -= locked.total
             order.save(update_fields=["invoiced_amount"])
-            locked.cancelled_on = access.business_unit.today()
+            locked.cancelled_on = locked.closed_on = access.business_unit.today()
         locked.status = InvoiceStatus.CANCELLED
         locked.open_amount = Decimal(0)
         locked.open_amount_group = Decimal(0)
@@ -440,7 +458,7 @@ def credit_note_create(
         apply_rate(note, rate)
         note.save()
         locked.credited_amount += value
-        settle(locked)
+        settle(locked, on=day)
         locked.updated_at = timezone.now()
         locked.save(update_fields=[*SETTLED_FIELDS, "updated_at"])
     return note

@@ -29,7 +29,7 @@ from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.tenants.ledger import integration
 from crm.tenants.ledger.access import ORDER
-from crm.tenants.ledger.conversion import apply_rate, group_rate
+from crm.tenants.ledger.conversion import apply_rate, group_rate, money_text
 from crm.tenants.ledger.credit import check_credit
 from crm.tenants.ledger.models import (
     Delivery,
@@ -344,16 +344,16 @@ def order_data(order: Order) -> dict[str, object]:
         "external_reference": order.external_reference,
         "order_date": order.order_date.isoformat(),
         "currency": order.currency,
-        "total": str(order.total),
+        "total": money_text(order.total, order.currency),
         "group_currency": order.group_currency,
-        "total_group": str(order.total_group),
+        "total_group": money_text(order.total_group, order.group_currency),
         "lines": [
             {
                 "position": line.position,
                 "material": line.material_code,
                 "quantity": str(line.quantity),
-                "unit_price": str(line.unit_price),
-                "amount": str(line.amount),
+                "unit_price": format(line.unit_price.normalize(), "f"),
+                "amount": money_text(line.amount, order.currency),
             }
             for line in order.lines.order_by("position")
         ],

@@ -29,7 +29,13 @@ from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.tenants.ledger import integration
 from crm.tenants.ledger.access import PAYMENT
-from crm.tenants.ledger.conversion import apply_rate, group_rate, money_amount, rate_of
+from crm.tenants.ledger.conversion import (
+    apply_rate,
+    group_rate,
+    money_amount,
+    money_text,
+    rate_of,
+)
 from crm.tenants.ledger.invoices import SETTLED_FIELDS, get_invoice, settle
 from crm.tenants.ledger.models import (
     OPEN_INVOICE_STATUSES,
@@ -149,12 +155,12 @@ def payment_data(payment: Payment) -> dict[str, object]:
         "reference": payment.reference,
         "external_reference": payment.external_reference,
         "currency": payment.currency,
-        "amount": str(payment.amount),
+        "amount": money_text(payment.amount, payment.currency),
         "group_currency": payment.group_currency,
-        "amount_group": str(payment.amount_group),
-        "unallocated": str(payment.unallocated_amount),
+        "amount_group": money_text(payment.amount_group, payment.group_currency),
+        "unallocated": money_text(payment.unallocated_amount, payment.currency),
         "allocations": [
-            {"invoice": number, "amount": str(amount)}
+            {"invoice": number, "amount": money_text(amount, payment.currency)}
             for number, amount in payment.allocations.order_by("id").values_list(
                 "invoice__number", "amount"
             )
@@ -256,13 +262,20 @@ def _allocate(
             )
     rate = rate_of(payment)
     label = access.principal.label[:200]
+
+    def dated(invoice_id: int) -> datetime.date:
+        # An allocation is dated no earlier than the invoice it settles (a payment received
+        # before the invoice settles it from its issue date).
+        issued = locked[invoice_id].issue_date
+        return max(day, issued) if issued is not None else day
+
     Allocation.objects.bulk_create(
         Allocation(
             payment=payment,
             invoice_id=invoice_id,
             amount=amount,
             amount_group=rate.convert(amount),
-            allocated_on=day,
+            allocated_on=dated(invoice_id),
             allocated_by=label,
         )
         for invoice_id, amount in (
@@ -271,15 +284,27 @@ def _allocate(
         )
     )
     now = timezone.now()
+    latest = max(dated(invoice_id) for invoice_id in taken)
     for invoice_id, amount in taken.items():
         invoice = locked[invoice_id]
         invoice.paid_amount += amount
-        settle(invoice)
+        settle(invoice, on=dated(invoice_id))
         invoice.updated_at = now
         invoice.save(update_fields=[*SETTLED_FIELDS, "updated_at"])
     payment.allocated_amount += total
     payment.unallocated_amount -= total
-    payment.save(update_fields=["allocated_amount", "unallocated_amount"])
+    if payment.last_allocated_on is None or latest > payment.last_allocated_on:
+        payment.last_allocated_on = latest
+    if payment.unallocated_amount == 0:
+        payment.allocated_in_full_on = payment.last_allocated_on
+    payment.save(
+        update_fields=[
+            "allocated_amount",
+            "unallocated_amount",
+            "last_allocated_on",
+            "allocated_in_full_on",
+        ]
+    )
 
 
 def payment_update(access: Access, payment: Payment, *, reference: str | None = None) -> Payment:

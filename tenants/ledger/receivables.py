@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 
 from crm.platform.core.errors import CrmError, ErrorCode
@@ -37,14 +37,8 @@ from crm.tenants.localcustomers.models import LocalCustomer
 from crm.tenants.models import BusinessUnit
 
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
-# (bucket, lowest and highest days past due; None: unbounded)
-BUCKET_DAYS: tuple[tuple[str, int | None, int | None], ...] = (
-    ("current", None, 0),
-    ("days_1_30", 1, 30),
-    ("days_31_60", 31, 60),
-    ("days_61_90", 61, 90),
-    ("days_over_90", 91, None),
-)
+# The SQL of the ids of the records one may view, and its parameters.
+Restriction = tuple[str, list[Any]]
 
 
 @dataclass
@@ -88,7 +82,7 @@ def _table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _restriction(queryset: QuerySet[Any]) -> tuple[str, list[Any]] | None:
+def _restriction(queryset: QuerySet[Any]) -> Restriction | None:
     """None when `queryset` (what the caller may view) is the whole table; else the SQL of its
     ids, to keep the statement to the records the caller may view."""
     if queryset.query.is_empty():
@@ -99,98 +93,139 @@ def _restriction(queryset: QuerySet[Any]) -> tuple[str, list[Any]] | None:
     return sql, list(params)
 
 
-def _bucket_sums(column: str, places: int) -> tuple[str, str]:
-    """The SELECT items of the buckets in the transaction currency and the group currency."""
-    plain, converted = [], []
-    for name, low, high in BUCKET_DAYS:
-        conditions = []
-        if low is not None:
-            conditions.append(f"days >= {low}")
-        if high is not None:
-            conditions.append(f"days <= {high}")
-        where = " AND ".join(conditions)
-        plain.append(f"coalesce(sum({column}) FILTER (WHERE {where}), 0) AS {name}")
-        converted.append(
-            f"coalesce(sum(round({column} * fx_rate, {places})) FILTER (WHERE {where}), 0) "
-            f"AS {name}_group"
-        )
-    return ", ".join(plain), ", ".join(converted)
+def _filters(
+    column: str, accounts: Sequence[int] | None, visible: Restriction | None
+) -> tuple[str, list[Any]]:
+    """The extra conditions of one branch: the accounts asked for, the records one may view."""
+    sql, params = "", []
+    if accounts is not None:
+        sql += f" AND {column}_id = ANY(%s)"
+        params.append(list(accounts))
+    if visible is not None:
+        sql += f" AND {column[0]}.id IN ({visible[0]})"
+        params.extend(visible[1])
+    return sql, params
 
 
-def _invoice_rows(
+def _open_invoices(
     as_of: datetime.date,
+    current: bool,
     places: int,
     accounts: Sequence[int] | None,
-    visible: tuple[str, list[Any]] | None,
-) -> list[tuple[Any, ...]]:
-    invoice, allocation, credit = _table(Invoice), _table(Allocation), _table(CreditNote)
-    params: list[Any] = [as_of, as_of]
-    extra = ""
-    if accounts is not None:
-        extra += " AND i.account_id = ANY(%s)"
-    if visible is not None:
-        extra += f" AND i.id IN ({visible[0]})"
+    visible: Restriction | None,
+) -> tuple[str, list[Any]]:
+    """The invoices open at `as_of` (account_id, currency, due_date, amount, amount_group).
 
-    def filters() -> list[Any]:
-        found: list[Any] = []
-        if accounts is not None:
-            found.append(list(accounts))
-        if visible is not None:
-            found.extend(visible[1])
-        return found
-
-    plain, converted = _bucket_sums("open_amount", places)
+    `current`: nothing can be dated after `as_of` (it is today or later), so the open invoices
+    are those open now, read from their partial index in (account, currency, due date) order.
+    Otherwise the allocations and credit notes dated after it are added back, and invoices
+    closed since then (paid in full or cancelled: `closed_on`) come back, read by that date."""
+    extra, filters = _filters("i.account", accounts, visible)
+    invoice = _table(Invoice)
+    if current:
+        sql = f"""
+            SELECT i.account_id, i.currency, i.due_date, i.open_amount AS amount,
+                   i.open_amount_group AS amount_group
+            FROM {invoice} i
+            WHERE i.status IN ('ISSUED', 'PARTIALLY_PAID') AND i.issue_date <= %s{extra}
+        """  # noqa: S608  (table names from the models, values as parameters)
+        return sql, [as_of, *filters]
+    allocation, credit = _table(Allocation), _table(CreditNote)
     sql = f"""
-        WITH later AS (
+        WITH later AS MATERIALIZED (
             SELECT invoice_id, sum(amount) AS amount FROM (
                 SELECT invoice_id, amount FROM {allocation} WHERE allocated_on > %s
                 UNION ALL
                 SELECT invoice_id, amount FROM {credit} WHERE issue_date > %s
             ) settled_later
             GROUP BY invoice_id
-        ),
-        items AS (
-            SELECT i.account_id, i.currency, i.fx_rate, %s - i.due_date AS days,
-                   i.open_amount + coalesce(l.amount, 0) AS open_amount
-            FROM {invoice} i LEFT JOIN later l ON l.invoice_id = i.id
-            WHERE i.status IN ('ISSUED', 'PARTIALLY_PAID') AND i.issue_date <= %s{extra}
-            UNION ALL
-            SELECT i.account_id, i.currency, i.fx_rate, %s - i.due_date, l.amount
-            FROM {invoice} i JOIN later l ON l.invoice_id = i.id
-            WHERE i.status = 'PAID' AND i.issue_date <= %s{extra}
-            UNION ALL
-            SELECT i.account_id, i.currency, i.fx_rate, %s - i.due_date, i.total
-            FROM {invoice} i
-            WHERE i.status = 'CANCELLED' AND i.issue_date IS NOT NULL
-              AND i.cancelled_on > %s AND i.issue_date <= %s{extra}
         )
-        SELECT account_id, currency, count(*), {plain}, {converted}
-        FROM items WHERE open_amount > 0
-        GROUP BY account_id, currency
-    """  # noqa: S608  (table names from the models, values as parameters)
-    params += [as_of, as_of, *filters(), as_of, as_of, *filters(), as_of, as_of, as_of, *filters()]
-    with connection.cursor() as cursor:
+        SELECT i.account_id, i.currency, i.due_date,
+               i.open_amount + coalesce(l.amount, 0) AS amount,
+               CASE WHEN l.amount IS NULL THEN i.open_amount_group
+                    ELSE round((i.open_amount + l.amount) * i.fx_rate, {places}) END
+        FROM {invoice} i LEFT JOIN later l ON l.invoice_id = i.id
+        WHERE i.status IN ('ISSUED', 'PARTIALLY_PAID') AND i.issue_date <= %s{extra}
+        UNION ALL
+        -- Closed since: paid in full (open then: what was settled after) or cancelled (open
+        -- then for its total: nothing settles an invoice that is cancelled).
+        SELECT i.account_id, i.currency, i.due_date,
+               CASE WHEN i.status = 'CANCELLED' THEN i.total ELSE coalesce(l.amount, 0) END,
+               CASE WHEN i.status = 'CANCELLED' THEN i.total_group
+                    ELSE round(coalesce(l.amount, 0) * i.fx_rate, {places}) END
+        FROM {invoice} i LEFT JOIN later l ON l.invoice_id = i.id
+        WHERE i.closed_on > %s AND i.issue_date <= %s{extra}
+    """  # noqa: S608
+    return sql, [as_of, as_of, as_of, *filters, as_of, as_of, *filters]
+
+
+def _bucket_sums(as_of: datetime.date) -> tuple[str, list[Any]]:
+    """The SELECT items of the buckets by due date, in the currency then the group currency."""
+    limits = [as_of - datetime.timedelta(days=days) for days in (0, 30, 60, 90)]
+    conditions = [
+        ("due_date >= %s", [limits[0]]),
+        ("due_date < %s AND due_date >= %s", [limits[0], limits[1]]),
+        ("due_date < %s AND due_date >= %s", [limits[1], limits[2]]),
+        ("due_date < %s AND due_date >= %s", [limits[2], limits[3]]),
+        ("due_date < %s", [limits[3]]),
+    ]
+    items, params = [], []
+    for column in ("amount", "amount_group"):
+        for condition, values in conditions:
+            items.append(f"coalesce(sum({column}) FILTER (WHERE {condition}), 0)")
+            params.extend(values)
+    return ", ".join(items), params
+
+
+def _serial(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement without parallel workers: the aging reads an index in its grouping
+    order and aggregates as it goes, which is cheaper than workers splitting a few tens of
+    thousands of rows (and leaves the cores to the other requests)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(sql, params)
         return list(cursor.fetchall())
 
 
-def _unapplied_rows(
+def _invoice_rows(
     as_of: datetime.date,
+    current: bool,
     places: int,
     accounts: Sequence[int] | None,
-    visible: tuple[str, list[Any]] | None,
+    visible: Restriction | None,
 ) -> list[tuple[Any, ...]]:
-    payment, allocation = _table(Payment), _table(Allocation)
-    extra = ""
-    filters: list[Any] = []
-    if accounts is not None:
-        extra += " AND p.payer_id = ANY(%s)"
-        filters.append(list(accounts))
-    if visible is not None:
-        extra += f" AND p.id IN ({visible[0]})"
-        filters.extend(visible[1])
+    items, item_params = _open_invoices(as_of, current, places, accounts, visible)
+    sums, sum_params = _bucket_sums(as_of)
     sql = f"""
-        WITH later AS (
+        SELECT account_id, currency, count(*), {sums}
+        FROM ({items}) AS items (account_id, currency, due_date, amount, amount_group)
+        WHERE amount > 0
+        GROUP BY account_id, currency
+    """  # noqa: S608
+    return _serial(sql, [*sum_params, *item_params])
+
+
+def _unapplied_rows(
+    as_of: datetime.date,
+    current: bool,
+    places: int,
+    accounts: Sequence[int] | None,
+    visible: Restriction | None,
+) -> list[tuple[Any, ...]]:
+    """Per payer and currency: payments received by `as_of` and not allocated by then."""
+    payment, allocation = _table(Payment), _table(Allocation)
+    extra, filters = _filters("p.payer", accounts, visible)
+    if current:
+        sql = f"""
+            SELECT p.payer_id, p.currency, sum(p.unallocated_amount),
+                   sum(round(p.unallocated_amount * p.fx_rate, {places}))
+            FROM {payment} p
+            WHERE p.unallocated_amount > 0 AND p.received_on <= %s{extra}
+            GROUP BY p.payer_id, p.currency
+        """  # noqa: S608
+        return _serial(sql, [as_of, *filters])
+    sql = f"""
+        WITH later AS MATERIALIZED (
             SELECT payment_id, sum(amount) AS amount FROM {allocation}
             WHERE allocated_on > %s GROUP BY payment_id
         ),
@@ -200,17 +235,15 @@ def _unapplied_rows(
             FROM {payment} p LEFT JOIN later l ON l.payment_id = p.id
             WHERE p.unallocated_amount > 0 AND p.received_on <= %s{extra}
             UNION ALL
+            -- Allocated in full since then: what was allocated after it was unapplied then.
             SELECT p.payer_id, p.currency, p.fx_rate, l.amount
             FROM {payment} p JOIN later l ON l.payment_id = p.id
-            WHERE p.unallocated_amount = 0 AND p.received_on <= %s{extra}
+            WHERE p.allocated_in_full_on > %s AND p.received_on <= %s{extra}
         )
         SELECT payer_id, currency, sum(amount), sum(round(amount * fx_rate, {places}))
         FROM items GROUP BY payer_id, currency
     """  # noqa: S608
-    params: list[Any] = [as_of, as_of, *filters, as_of, *filters]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+    return _serial(sql, [as_of, as_of, *filters, as_of, as_of, *filters])
 
 
 def compute_aging(
@@ -218,22 +251,24 @@ def compute_aging(
     *,
     as_of: datetime.date,
     accounts: Sequence[int] | None = None,
-    visible_invoices: tuple[str, list[Any]] | None = None,
-    visible_payments: tuple[str, list[Any]] | None = None,
+    visible_invoices: Restriction | None = None,
+    visible_payments: Restriction | None = None,
 ) -> Aging:
     """The aging of the current BU schema (no policy: see `receivables_aging`)."""
     group_currency = business_unit.group.currency
     places = minor_unit_exponent(group_currency)
+    # Nothing is dated after today in the BU (documents refuse future dates).
+    current = as_of >= business_unit.today()
     rows: dict[tuple[int, str], AgingRow] = {}
     for account_id, currency, count, *sums in _invoice_rows(
-        as_of, places, accounts, visible_invoices
+        as_of, current, places, accounts, visible_invoices
     ):
         row = rows.setdefault((account_id, currency), AgingRow(account_id, currency))
         row.invoices = count
         row.buckets = dict(zip(BUCKETS, sums[: len(BUCKETS)], strict=True))
         row.buckets_group = dict(zip(BUCKETS, sums[len(BUCKETS) :], strict=True))
     for account_id, currency, amount, amount_group in _unapplied_rows(
-        as_of, places, accounts, visible_payments
+        as_of, current, places, accounts, visible_payments
     ):
         row = rows.setdefault((account_id, currency), AgingRow(account_id, currency))
         row.unapplied, row.unapplied_group = amount, amount_group
@@ -284,9 +319,26 @@ def _open_orders(places: int, as_of: datetime.date) -> dict[int, Decimal]:
           AND order_date <= %s
         GROUP BY account_id
     """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [as_of])
-        return dict(cursor.fetchall())
+    return dict(_serial(sql, [as_of]))
+
+
+def _receivables(
+    as_of: datetime.date, current: bool, places: int, accounts: Sequence[int] | None
+) -> dict[int, Decimal]:
+    """Per account: open invoices less unapplied cash at `as_of`, in the group currency."""
+    items, params = _open_invoices(as_of, current, places, accounts, None)
+    sql = f"""
+        SELECT account_id, sum(amount_group)
+        FROM ({items}) AS items (account_id, currency, due_date, amount, amount_group)
+        WHERE amount > 0
+        GROUP BY account_id
+    """  # noqa: S608
+    found: dict[int, Decimal] = dict(_serial(sql, params))
+    for account_id, _currency, _amount, amount_group in _unapplied_rows(
+        as_of, current, places, accounts, None
+    ):
+        found[account_id] = found.get(account_id, Decimal(0)) - amount_group
+    return found
 
 
 def exposures(
@@ -307,16 +359,12 @@ def exposures(
         )
         if not accounts:
             return []
-    aging = compute_aging(business_unit, as_of=as_of, accounts=accounts)
     places = minor_unit_exponent(business_unit.group.currency)
-    receivable: dict[int, Decimal] = {}
-    for row in aging.rows:
-        receivable[row.account_id] = (
-            receivable.get(row.account_id, Decimal(0)) + row.total_group - row.unapplied_group
-        )
+    receivable = _receivables(as_of, as_of >= business_unit.today(), places, accounts)
     ordered = _open_orders(places, as_of)
     if accounts is not None:
-        ordered = {key: value for key, value in ordered.items() if key in set(accounts)}
+        wanted = set(accounts)
+        ordered = {key: value for key, value in ordered.items() if key in wanted}
     golden = dict(
         LocalCustomer.objects.filter(pk__in=set(receivable) | set(ordered)).values_list(
             "pk", "customer_id"

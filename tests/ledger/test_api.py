@@ -86,11 +86,11 @@ INVOICES = """query($filter: InvoiceFilter) { invoices(first: 20, filter: $filte
 PAYMENTS = """query($filter: PaymentFilter) { payments(first: 20, filter: $filter) {
   totalCount edges { node { number unallocatedAmount { amount } } } } }"""
 AGING = """query($asOf: Date, $account: ID) { receivablesAging(asOf: $asOf, account: $account) {
-  asOf groupCurrency
-  rows { account { localCode } currency invoices
+  asOf groupCurrency rowCount
+  page(first: 50) { hasNextPage rows { account { localCode } currency invoices
          amounts { current { amount currency } days1To30 { amount } days31To60 { amount }
                    days61To90 { amount } daysOver90 { amount } total { amount } }
-         amountsGroup { total { amount currency } } unapplied { amount } }
+         amountsGroup { total { amount currency } } unapplied { amount } } }
   totalGroup { total { amount currency } } } }"""
 
 
@@ -362,22 +362,37 @@ def test_the_aging_through_the_api_covers_what_the_caller_may_view(world, graphq
         delivered_invoice(others, "20.00", due_date=today())
         pay(own, "3.00")
     finance = ask(graphql, AGING, as_="acme.de.finance").data["receivablesAging"]
-    rows = {row["account"]["localCode"]: row for row in finance["rows"]}
+    rows = {row["account"]["localCode"]: row for row in finance["page"]["rows"]}
     assert rows[others.local_code]["amounts"]["current"] == {"amount": "20.00", "currency": "EUR"}
     assert rows[own.local_code]["unapplied"] == {"amount": "3.00"}
     assert rows[own.local_code]["amountsGroup"]["total"] == {"amount": "78.13", "currency": "CNY"}
     total = finance["totalGroup"]["total"]
     assert total == {
-        "amount": str(sum(Decimal(r["amountsGroup"]["total"]["amount"]) for r in finance["rows"])),
+        "amount": str(
+            sum(Decimal(r["amountsGroup"]["total"]["amount"]) for r in finance["page"]["rows"])
+        ),
         "currency": "CNY",
     }
     sales = ask(graphql, AGING, as_="acme.de.sales").data["receivablesAging"]
-    assert [row["account"]["localCode"] for row in sales["rows"]] == [own.local_code]
+    assert [row["account"]["localCode"] for row in sales["page"]["rows"]] == [own.local_code]
     one = ask(graphql, AGING, {"account": gid("Account", others)}, as_="acme.de.finance")
-    assert [row["account"]["localCode"] for row in one.data["receivablesAging"]["rows"]] == [
-        others.local_code
-    ]
+    assert [
+        row["account"]["localCode"] for row in one.data["receivablesAging"]["page"]["rows"]
+    ] == [others.local_code]
     assert ask(graphql, AGING, as_="acme.de.legal").codes == ["PERMISSION_DENIED"]
+    # Pages of rows, largest balance first.
+    paged = """query($after: String) { receivablesAging { rowCount
+      page(first: 1, after: $after) { endCursor hasNextPage rows { account { localCode } } } } }"""
+    first = ask(graphql, paged, as_="acme.de.finance").data["receivablesAging"]
+    assert first["rowCount"] == 2
+    assert first["page"]["hasNextPage"] is True
+    assert first["page"]["rows"][0]["account"]["localCode"] == others.local_code  # 20 > 10
+    after = first["page"]["endCursor"]
+    second = ask(graphql, paged, {"after": after}, as_="acme.de.finance").data["receivablesAging"]
+    assert second["page"]["hasNextPage"] is False
+    assert second["page"]["rows"][0]["account"]["localCode"] == own.local_code
+    too_many = ask(graphql, paged.replace("first: 1", "first: 1000"), as_="acme.de.finance")
+    assert too_many.codes == ["PAGE_SIZE_TOO_LARGE"]
 
 
 def test_a_page_costs_the_same_statements_whatever_its_size(world, graphql, eu):

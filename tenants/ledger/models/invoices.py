@@ -60,6 +60,10 @@ class Invoice(Converted):
     open_amount = amount_field(default=0)
     open_amount_group = amount_field(default=0)
     cancelled_on = models.DateField(null=True, blank=True)
+    # The latest date of a settlement (allocation, credit note) so far, and the day an issued
+    # invoice stopped being open (settled in full: that latest date; cancelled: that day).
+    last_settled_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -81,24 +85,31 @@ class Invoice(Converted):
                 | models.Q(number__isnull=False, issue_date__isnull=False, due_date__isnull=False),
                 name="ledger_invoice_issued_has_number",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["ISSUED", "PARTIALLY_PAID", "DRAFT"], closed_on=None)
+                | models.Q(status="PAID", closed_on__isnull=False)
+                | models.Q(status="CANCELLED"),
+                name="ledger_invoice_closed_when_settled",
+            ),
         ]
         indexes = [
             models.Index(fields=["account", "issue_date"], name="ledger_invoice_account"),
             models.Index(fields=["owner", "status"], name="ledger_invoice_owner"),
             models.Index(fields=["status", "due_date"], name="ledger_invoice_due"),
             models.Index(fields=["-created_at", "id"], name="ledger_invoice_newest"),
-            # The receivables aging: open invoices only, everything it reads in the index.
+            # The receivables aging: open invoices only, in the order it groups them, with
+            # everything it reads (an index-only scan).
             models.Index(
                 fields=["account", "currency", "due_date"],
                 name="ledger_invoice_open",
-                include=["issue_date", "open_amount", "fx_rate"],
+                include=["id", "issue_date", "open_amount", "open_amount_group", "fx_rate"],
                 condition=models.Q(status__in=["ISSUED", "PARTIALLY_PAID"]),
             ),
-            # ... and invoices cancelled after the aging's date (they were open then).
+            # ... and, at an earlier date, the invoices closed since (they were open then).
             models.Index(
-                fields=["cancelled_on"],
-                name="ledger_invoice_cancelled",
-                condition=models.Q(status="CANCELLED", issue_date__isnull=False),
+                fields=["closed_on"],
+                name="ledger_invoice_closed",
+                condition=models.Q(closed_on__isnull=False),
             ),
         ]
 

@@ -89,7 +89,8 @@ class Order(Converted):
                 fields=["account"],
                 name="ledger_order_open",
                 include=["total", "invoiced_amount", "fx_rate", "order_date"],
-                condition=models.Q(confirmed=True) & ~models.Q(status="CANCELLED"),
+                condition=models.Q(confirmed=True, invoiced_amount__lt=models.F("total"))
+                & ~models.Q(status="CANCELLED"),
             ),
         ]
 

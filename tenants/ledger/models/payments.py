@@ -37,6 +37,9 @@ class Payment(Converted):
     amount_group = amount_field()
     allocated_amount = amount_field(default=0)
     unallocated_amount = amount_field()
+    # The latest allocation's date so far, and the day it was allocated in full (that date).
+    last_allocated_on = models.DateField(null=True, blank=True)
+    allocated_in_full_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -63,8 +66,14 @@ class Payment(Converted):
             models.Index(
                 fields=["payer", "currency"],
                 name="ledger_payment_unapplied",
-                include=["received_on", "unallocated_amount", "fx_rate"],
+                include=["id", "received_on", "unallocated_amount", "fx_rate"],
                 condition=models.Q(unallocated_amount__gt=0),
+            ),
+            # ... and, at an earlier date, the payments allocated in full since.
+            models.Index(
+                fields=["allocated_in_full_on"],
+                name="ledger_payment_allocated",
+                condition=models.Q(allocated_in_full_on__isnull=False),
             ),
         ]
 
