@@ -12,7 +12,8 @@ payment per open invoice is on account (unapplied cash). Then it times, in-proce
   finance user, through the whole stack (middleware, policy engine, GraphQL view), today,
 - the credit exposure per golden customer (the `receivables` aggregate's provider).
 
-Prints median and p95 of each; the target is the aging ≤ 300 ms (p95 of the GraphQL query).
+Prints median and p95 of each; the target is the aging as of today ≤ 300 ms (p95, the statement
+and the GraphQL query); the aging at an earlier date and the exposure are reported beside it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", "2000"))
 ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))
 INVOICES = 3 * ORDERS
 TARGET_MS = 300.0
+GRAPHQL_LABEL = "receivablesAging (GraphQL) as acme.de.finance"
+TARGETED = ("aging statement, today", GRAPHQL_LABEL)
 
 # One invoice's figures, from its number i (SQL expressions).
 TOTAL = "round(100 + ((i * 37) %% 9000) / 10.0, 2)"
@@ -326,13 +329,14 @@ def main() -> int:
     finance = _client("acme.de.finance")
     finance(AGING, {})
     graphql = _time(lambda: finance(AGING, {}))
-    results.append(("receivablesAging (GraphQL) as acme.de.finance", graphql))
+    results.append((GRAPHQL_LABEL, graphql))
     for label, samples in results:
         print(
             f"{label:50s} median {statistics.median(samples):6.1f} ms  p95 {_p95(samples):6.1f} ms"
         )
-    worst = max(_p95(samples) for label, samples in results if "aging" in label.lower())
-    print(f"worst aging p95 {worst:.1f} ms (target ≤ {TARGET_MS:.0f} ms)")
+    # The target is the aging as asked by default (today); an earlier date is reported.
+    worst = max(_p95(samples) for label, samples in results if label in TARGETED)
+    print(f"aging today p95 {worst:.1f} ms (target ≤ {TARGET_MS:.0f} ms)")
     if not os.environ.get("BENCH_KEEP"):  # keep it (and rerun with BENCH_REUSE=1): BENCH_KEEP=1
         drop_database(DATABASE)
     return 0 if worst <= TARGET_MS else 1

@@ -8,6 +8,7 @@ its amounts in the group currency too, and `conversion` says at which rate of wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +33,7 @@ from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.core.money import round_money
 from crm.tenants.ledger import models
 from crm.tenants.ledger.access import CREDIT_NOTE, INVOICE, ORDER, PAYMENT
-from crm.tenants.ledger.receivables import Aging
+from crm.tenants.ledger.receivables import BUCKETS, Aging
 from crm.tenants.ledger.receivables import AgingRow as AgingRowValue
 from crm.tenants.localcustomers.models import LocalCustomer
 
@@ -540,29 +541,29 @@ class PaymentConnection(CountedConnection):
 # -- receivables aging ----------------------------------------------------------------------
 
 
-class AgingBuckets(graphene.ObjectType):
-    """Open amounts by days past due."""
-
-    current = graphene.Field(Money, required=True, description="Not yet due.")
-    days_1_to_30 = graphene.Field(Money, required=True)
-    days_31_to_60 = graphene.Field(Money, required=True)
-    days_61_to_90 = graphene.Field(Money, required=True)
-    days_over_90 = graphene.Field(Money, required=True)
-    total = graphene.Field(Money, required=True)
-
-
-def buckets_of(values: dict[str, Decimal], currency: str) -> AgingBuckets:
-    def of(amount: Decimal) -> MoneyValue:
+def _bucket(index: int) -> Callable[[tuple[tuple[Decimal, ...], str], Any], MoneyValue]:
+    def resolve(root: tuple[tuple[Decimal, ...], str], _info: Any) -> MoneyValue:
+        amounts, currency = root
+        amount = amounts[index] if index >= 0 else sum(amounts, Decimal(0))
         return round_money(MoneyValue(amount, currency))
 
-    return AgingBuckets(
-        current=of(values["current"]),
-        days_1_to_30=of(values["days_1_30"]),
-        days_31_to_60=of(values["days_31_60"]),
-        days_61_to_90=of(values["days_61_90"]),
-        days_over_90=of(values["days_over_90"]),
-        total=of(sum(values.values(), Decimal(0))),
-    )
+    return resolve
+
+
+class AgingBuckets(graphene.ObjectType):
+    """Open amounts by days past due (each computed only when asked for)."""
+
+    current = graphene.Field(Money, required=True, description="Not yet due.", resolver=_bucket(0))
+    days_1_to_30 = graphene.Field(Money, required=True, resolver=_bucket(1))
+    days_31_to_60 = graphene.Field(Money, required=True, resolver=_bucket(2))
+    days_61_to_90 = graphene.Field(Money, required=True, resolver=_bucket(3))
+    days_over_90 = graphene.Field(Money, required=True, resolver=_bucket(4))
+    total = graphene.Field(Money, required=True, resolver=_bucket(-1))
+
+
+def buckets_of(values: dict[str, Decimal], currency: str) -> tuple[tuple[Decimal, ...], str]:
+    """An AgingBuckets value: the amounts in the order of BUCKETS, and their currency."""
+    return (tuple(values[name] for name in BUCKETS), currency)
 
 
 class AgingRow(graphene.ObjectType):
@@ -592,13 +593,13 @@ class AgingRow(graphene.ObjectType):
 
     @staticmethod
     def resolve_amounts(root: tuple[AgingRowValue, str], _info: graphene.ResolveInfo) -> object:
-        return buckets_of(root[0].buckets, root[0].currency)
+        return (root[0].amounts, root[0].currency)
 
     @staticmethod
     def resolve_amounts_group(
         root: tuple[AgingRowValue, str], _info: graphene.ResolveInfo
     ) -> object:
-        return buckets_of(root[0].buckets_group, root[1])
+        return (root[0].amounts_group, root[1])
 
     @staticmethod
     def resolve_unapplied(root: tuple[AgingRowValue, str], _info: graphene.ResolveInfo) -> object:
@@ -650,7 +651,7 @@ class ReceivablesAging(graphene.ObjectType):
         return len(root.rows)
 
     @staticmethod
-    def resolve_total_group(root: Aging, _info: graphene.ResolveInfo) -> AgingBuckets:
+    def resolve_total_group(root: Aging, _info: graphene.ResolveInfo) -> object:
         return buckets_of(root.buckets_group(), root.group_currency)
 
     @staticmethod

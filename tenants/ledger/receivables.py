@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -41,25 +41,37 @@ BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "days_over_90")
 Restriction = tuple[str, list[Any]]
 
 
-@dataclass
+ZEROS = (Decimal(0),) * len(BUCKETS)
+
+
+@dataclass(slots=True)
 class AgingRow:
-    """One account's receivables in one transaction currency, as of the aging's date."""
+    """One account's receivables in one transaction currency, as of the aging's date: the
+    open amounts per bucket (in the order of BUCKETS), in the currency and the group's."""
 
     account_id: int
     currency: str
     invoices: int = 0
-    buckets: dict[str, Decimal] = field(default_factory=dict)
-    buckets_group: dict[str, Decimal] = field(default_factory=dict)
+    amounts: tuple[Decimal, ...] = ZEROS
+    amounts_group: tuple[Decimal, ...] = ZEROS
     unapplied: Decimal = Decimal(0)
     unapplied_group: Decimal = Decimal(0)
 
     @property
+    def buckets(self) -> dict[str, Decimal]:
+        return dict(zip(BUCKETS, self.amounts, strict=True))
+
+    @property
+    def buckets_group(self) -> dict[str, Decimal]:
+        return dict(zip(BUCKETS, self.amounts_group, strict=True))
+
+    @property
     def total(self) -> Decimal:
-        return sum(self.buckets.values(), Decimal(0))
+        return sum(self.amounts, Decimal(0))
 
     @property
     def total_group(self) -> Decimal:
-        return sum(self.buckets_group.values(), Decimal(0))
+        return sum(self.amounts_group, Decimal(0))
 
 
 @dataclass
@@ -73,9 +85,9 @@ class Aging:
         return sum((row.total_group for row in self.rows), Decimal(0))
 
     def buckets_group(self) -> dict[str, Decimal]:
-        return {
-            name: sum((r.buckets_group[name] for r in self.rows), Decimal(0)) for name in BUCKETS
-        }
+        columns = zip(*(row.amounts_group for row in self.rows), strict=True)
+        sums = [sum(column, Decimal(0)) for column in columns]
+        return dict(zip(BUCKETS, sums or ZEROS, strict=True))
 
 
 def _table(model: type[Model]) -> str:
@@ -259,23 +271,20 @@ def compute_aging(
     places = minor_unit_exponent(group_currency)
     # Nothing is dated after today in the BU (documents refuse future dates).
     current = as_of >= business_unit.today()
-    rows: dict[tuple[int, str], AgingRow] = {}
-    for account_id, currency, count, *sums in _invoice_rows(
-        as_of, current, places, accounts, visible_invoices
-    ):
-        row = rows.setdefault((account_id, currency), AgingRow(account_id, currency))
-        row.invoices = count
-        row.buckets = dict(zip(BUCKETS, sums[: len(BUCKETS)], strict=True))
-        row.buckets_group = dict(zip(BUCKETS, sums[len(BUCKETS) :], strict=True))
+    size = len(BUCKETS)
+    rows = {
+        (found[0], found[1]): AgingRow(
+            found[0], found[1], found[2], found[3 : 3 + size], found[3 + size :]
+        )
+        for found in _invoice_rows(as_of, current, places, accounts, visible_invoices)
+    }
     for account_id, currency, amount, amount_group in _unapplied_rows(
         as_of, current, places, accounts, visible_payments
     ):
-        row = rows.setdefault((account_id, currency), AgingRow(account_id, currency))
+        row = rows.get((account_id, currency))
+        if row is None:
+            row = rows[(account_id, currency)] = AgingRow(account_id, currency)
         row.unapplied, row.unapplied_group = amount, amount_group
-    for row in rows.values():
-        for name in BUCKETS:
-            row.buckets.setdefault(name, Decimal(0))
-            row.buckets_group.setdefault(name, Decimal(0))
     ordered = sorted(rows.values(), key=lambda r: (r.account_id, r.currency))
     return Aging(as_of=as_of, group_currency=group_currency, rows=ordered)
 
