@@ -47,6 +47,7 @@ from crm.graphql.transfer.queries import TransferQueries
 
 
 class Query(
+    LedgerQueries,
     QuoteQueries,
     ContractQueries,
     TenancyQueries,
@@ -70,13 +71,13 @@ class Query(
     PrivacyQueries,
     GroupViewQueries,
     ReplicationQueries,
-    LedgerQueries,
     graphene.ObjectType,
 ):
     pass
 
 
 class Mutation(
+    LedgerMutations,
     QuoteMutations,
     ContractMutations,
     MasterdataMutations,
@@ -93,7 +94,6 @@ class Mutation(
     RelationshipMutations,
     RegionMutations,
     PrivacyMutations,
-    LedgerMutations,
     graphene.ObjectType,
 ):
     pass
