@@ -283,7 +283,7 @@ def main() -> int:
 
         django.setup()
     else:
-        fresh_database(DATABASE, "eu")
+        fresh_database(DATABASE, "eu", replica_seed=True)
     import datetime
 
     from django_tenants.utils import schema_context
