@@ -47,9 +47,9 @@ from crm.graphql.transfer.queries import TransferQueries
 
 
 class Query(
-    LedgerQueries,
     QuoteQueries,
     ContractQueries,
+    LedgerQueries,
     TenancyQueries,
     MasterdataQueries,
     ExchangeRateQueries,
@@ -77,9 +77,9 @@ class Query(
 
 
 class Mutation(
-    LedgerMutations,
     QuoteMutations,
     ContractMutations,
+    LedgerMutations,
     MasterdataMutations,
     CustomerMutations,
     GovernanceMutations,
