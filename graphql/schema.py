@@ -19,6 +19,8 @@ from crm.graphql.groupviews.queries import GroupViewQueries
 from crm.graphql.history.queries import HistoryQueries
 from crm.graphql.leads.mutations import LeadMutations
 from crm.graphql.leads.queries import LeadQueries
+from crm.graphql.ledger.mutations import LedgerMutations
+from crm.graphql.ledger.queries import LedgerQueries
 from crm.graphql.masterdata.mutations import MasterdataMutations
 from crm.graphql.masterdata.pricing import PricingQueries
 from crm.graphql.masterdata.queries import MasterdataQueries
@@ -47,6 +49,7 @@ from crm.graphql.transfer.queries import TransferQueries
 class Query(
     QuoteQueries,
     ContractQueries,
+    LedgerQueries,
     TenancyQueries,
     MasterdataQueries,
     ExchangeRateQueries,
@@ -76,6 +79,7 @@ class Query(
 class Mutation(
     QuoteMutations,
     ContractMutations,
+    LedgerMutations,
     MasterdataMutations,
     CustomerMutations,
     GovernanceMutations,

@@ -32,8 +32,8 @@ class GroupViewQueries(graphene.ObjectType):
         GroupReceivables,
         required=True,
         as_of=graphene.Date(),
-        description="Open receivables and orders per golden customer (credit exposure); "
-        "unavailable until quote-to-cash provides them.",
+        description="Open receivables and orders per golden customer (credit exposure), "
+        "from each cell's ledger; a cell that cannot compute them is listed as unavailable.",
     )
 
     @staticmethod

@@ -312,7 +312,7 @@ class GroupCustomerExposure(graphene.ObjectType):
 
 class GroupReceivables(graphene.ObjectType):
     """Credit exposure per golden customer. `available` is false while no cell can compute it
-    (no quote-to-cash yet): then there are no figures at all, which is not the same as zero."""
+    (no provider in any cell): then there are no figures at all, which is not zero."""
 
     class Meta:
         interfaces = (GroupView,)

@@ -65,6 +65,14 @@ class ErrorCode(enum.StrEnum):
     TAX_RATE_NOT_FOUND = "TAX_RATE_NOT_FOUND"
     CONTRACT_NOT_APPROVED = "CONTRACT_NOT_APPROVED"
     NOT_AN_APPROVER = "NOT_AN_APPROVER"
+    # Orders, invoices, payments (#7).
+    ORDER_NOT_CONFIRMED = "ORDER_NOT_CONFIRMED"
+    DELIVERY_EXCEEDS_ORDER = "DELIVERY_EXCEEDS_ORDER"
+    INVOICE_EXCEEDS_ORDER = "INVOICE_EXCEEDS_ORDER"
+    PAYMENT_TERMS_UNREADABLE = "PAYMENT_TERMS_UNREADABLE"
+    CREDIT_NOTE_EXCEEDS_INVOICE = "CREDIT_NOTE_EXCEEDS_INVOICE"
+    PAYMENT_OVER_ALLOCATED = "PAYMENT_OVER_ALLOCATED"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -168,6 +176,26 @@ MESSAGES: dict[ErrorCode, Promise] = {
         "The contract is %(status)s: it can be signed only once it is approved."
     ),
     ErrorCode.NOT_AN_APPROVER: _("You cannot decide this approval: %(reason)s"),
+    ErrorCode.ORDER_NOT_CONFIRMED: _("Order %(order)s is not confirmed yet."),
+    ErrorCode.DELIVERY_EXCEEDS_ORDER: _(
+        "Line %(line)s of order %(order)s has only %(available)s left to deliver."
+    ),
+    ErrorCode.INVOICE_EXCEEDS_ORDER: _(
+        "Line %(line)s of order %(order)s can be invoiced for at most %(available)s more "
+        "(%(basis)s)."
+    ),
+    ErrorCode.PAYMENT_TERMS_UNREADABLE: _(
+        "The account's payment terms “%(terms)s” name no number of days: give a due date."
+    ),
+    ErrorCode.CREDIT_NOTE_EXCEEDS_INVOICE: _(
+        "A credit note on invoice %(invoice)s can be at most its open amount, %(available)s."
+    ),
+    ErrorCode.PAYMENT_OVER_ALLOCATED: _(
+        "The allocation is more than %(what)s: at most %(available)s can be allocated."
+    ),
+    ErrorCode.CURRENCY_MISMATCH: _(
+        "%(object)s %(number)s is in %(currency)s, not in %(expected)s."
+    ),
 }
 
 

@@ -472,6 +472,97 @@ ADMINISTRATION = {
     ],
 }
 
+# -- orders, invoices, credit notes, payments (#7) ---------------------------------------------
+# HQ reads every BU's documents; the BU's back office and managers enter and confirm orders,
+# delivery records what left, finance writes invoices, credit notes and payments; salespeople
+# read the documents of the customers they look after (the own scope reaches a document through
+# its account's sales owner); integrators (ERP, bank import) create orders and report payments.
+LEDGER_HQ = _every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP))
+ORDER_SYSTEM = dict.fromkeys(
+    (
+        "number",
+        "owner",
+        "status",
+        "confirmed",
+        "total",
+        "total_group",
+        "conversion",
+        "invoiced_amount",
+        "invoices",
+    ),
+    "read",
+)
+ORDER = [
+    *LEDGER_HQ,
+    RuleSpec(BU_MANAGER, BU, (V, C, E, ADV, RET, EXP), default="write", fields=ORDER_SYSTEM),
+    RuleSpec(BACK_SUPPORT, BU, (V, C, E, ADV), default="write", fields=ORDER_SYSTEM),
+    RuleSpec(FRONT_SALES, OWN, (V,)),
+    # Finance confirms orders (credit control) and cancels them.
+    RuleSpec(FINANCE, BU, (V, ADV, RET, EXP)),
+    RuleSpec(DELIVERY, BU, (V, E), fields={"deliveries": "write"}),
+    RuleSpec(INTEGRATION, BU, (V, C, E, ADV), default="write", fields=ORDER_SYSTEM),
+]
+INVOICE_SYSTEM = dict.fromkeys(
+    (
+        "number",
+        "account",
+        "owner",
+        "status",
+        "issue_date",
+        "due_date",
+        "payment_terms",
+        "total",
+        "total_group",
+        "conversion",
+        "credited_amount",
+        "paid_amount",
+        "open_amount",
+        "open_amount_group",
+        "credit_notes",
+        "allocations",
+    ),
+    "read",
+)
+INVOICE = [
+    *LEDGER_HQ,
+    RuleSpec(FINANCE, BU, (V, C, E, ADV, RET, EXP), default="write", fields=INVOICE_SYSTEM),
+    RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    RuleSpec(FRONT_SALES, OWN, (V,)),
+    RuleSpec(INTEGRATION, BU, (V,)),
+]
+CREDIT_NOTE = [
+    *LEDGER_HQ,
+    RuleSpec(
+        FINANCE,
+        BU,
+        (V, C, EXP),
+        default="write",
+        fields=dict.fromkeys(("number", "account", "owner", "amount_group", "conversion"), "read"),
+    ),
+    RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    RuleSpec(FRONT_SALES, OWN, (V,)),
+    RuleSpec(INTEGRATION, BU, (V,)),
+]
+PAYMENT_SYSTEM = dict.fromkeys(
+    ("number", "owner", "amount_group", "conversion", "allocated_amount", "unallocated_amount"),
+    "read",
+)
+PAYMENT = [
+    *LEDGER_HQ,
+    RuleSpec(FINANCE, BU, (V, C, E, EXP), default="write", fields=PAYMENT_SYSTEM),
+    RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    RuleSpec(FRONT_SALES, OWN, (V,)),
+    RuleSpec(
+        INTEGRATION, BU, (V, C), default="write", fields={**PAYMENT_SYSTEM, "allocations": "read"}
+    ),
+]
+LEDGER: dict[str, list[RuleSpec]] = {
+    "order": ORDER,
+    "invoice": INVOICE,
+    "credit_note": CREDIT_NOTE,
+    "payment": PAYMENT,
+}
+
 # Group-wide views across the cells (pipeline, lead sources, receivables): aggregates only, for
 # HQ's directors and the group's administrators.
 GROUP_VIEW = _every((GROUP_ADMIN, DIRECTOR), G, (V, EXP))
@@ -510,6 +601,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     **ADMINISTRATION,
     **PRIVACY,
     "group_view": GROUP_VIEW,
+    **LEDGER,
 }
 
 

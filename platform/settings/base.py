@@ -50,6 +50,7 @@ TENANT_APPS = [
     "crm.tenants.personaldata",
     "crm.tenants.quotes",
     "crm.tenants.contracts",
+    "crm.tenants.ledger",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

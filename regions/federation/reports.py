@@ -263,7 +263,8 @@ def _by_customer(rows: Iterable[dict[str, Any]]) -> list[CustomerExposureTotal]:
 def group_receivables(access: Access, *, as_of: datetime.date | None = None) -> ReceivablesReport:
     """Open receivables and orders per golden customer across the group (credit exposure).
 
-    Until quote-to-cash provides the figures, every cell answers UNAVAILABLE (NO_PROVIDER)."""
+    Each cell's ledger provides the figures; a cell without a provider answers UNAVAILABLE
+    (NO_PROVIDER), never zeros."""
     group = require_headquarters(access, "receivables")
     view = group_view(group, "receivables", {}, as_of=_as_of(access, as_of))
     rows = sorted(view.rows, key=lambda r: (r["customer"], r["business_unit"]))

@@ -218,17 +218,63 @@ def test_hq_combines_the_lead_sources_of_every_cell(cells: Cells, seeded: dict[s
     assert {row["region"] for row in view["rows"] if row["businessUnit"] == "de"} == {"eu"}
 
 
-def test_receivables_are_unavailable_in_every_cell(cells: Cells, seeded: dict[str, Any]) -> None:
-    view = hq(cells, seeded["directory"], RECEIVABLES)["groupReceivables"]
-    assert view["available"] is False
-    assert view["complete"] is False
-    assert view["unavailableReasons"] == ["NO_PROVIDER"]
-    assert {(c["region"], c["status"], c["detail"]) for c in view["cells"]} == {
-        ("cn", "UNAVAILABLE", "NO_PROVIDER"),
-        ("eu", "UNAVAILABLE", "NO_PROVIDER"),
-        ("ap", "UNAVAILABLE", "NO_PROVIDER"),
+LEDGER_SEED = """
+import json
+from decimal import Decimal
+from django_tenants.utils import schema_context
+from crm.masterdata.customers.identity import normalized_name
+from crm.masterdata.customers.models import Customer
+from crm.tenants.ledger.models import Invoice, Order
+from crm.tenants.localcustomers.models import LocalCustomer
+from crm.tenants.models import BusinessUnit
+
+spec = json.loads(SPEC)
+unit = BusinessUnit.objects.select_related("group").get(group__code="lumina", code="hq")
+golden = Customer.objects.create(
+    group=unit.group, code=spec["code"], legal_name=spec["code"] + " Ltd",
+    normalized_name=normalized_name(spec["code"] + " Ltd"), country="CN",
+)
+day = unit.today()
+converted = dict(currency="CNY", group_currency="CNY", fx_date=day, fx_rate=Decimal(1),
+                 fx_rate_date=day, fx_rate_type="SPOT")
+with schema_context(unit.schema_name):
+    account = LocalCustomer.objects.create(customer_id=golden.pk, local_code=spec["code"])
+    order = Order.objects.create(
+        number=spec["code"], account=account, order_date=day, confirmed=True,
+        total=Decimal("1500.00"), total_group=Decimal("1500.00"),
+        invoiced_amount=Decimal("1000.00"), **converted,
+    )
+    Invoice.objects.create(
+        number=spec["code"], order=order, account=account, status="ISSUED", issue_date=day,
+        due_date=day, total=Decimal("1000.00"), total_group=Decimal("1000.00"),
+        open_amount=Decimal("1000.00"), open_amount_group=Decimal("1000.00"), **converted,
+    )
+print("SEEDED")
+"""
+
+
+def test_hq_combines_the_receivables_of_every_cell(cells: Cells, seeded: dict[str, Any]) -> None:
+    """The ledger provides the `receivables` aggregate in every cell: each answers (eu and ap
+    with what their BUs hold), and a customer's open invoice and order at HQ show exactly."""
+    code = f"{seeded['tag']}-AR".upper()
+    spec = json.dumps(json.dumps({"code": code}))
+    assert "SEEDED" in cells["cn"].python(f"SPEC = {spec}\n{LEDGER_SEED}")
+    query = RECEIVABLES.replace(
+        "customers { customer }",
+        "customers { customer openReceivables { amount } openOrders { amount } }",
+    )
+    view = hq(cells, seeded["directory"], query)["groupReceivables"]
+    assert view["available"] is True
+    assert view["complete"] is True
+    assert view["unavailableReasons"] == []
+    assert {(c["region"], c["status"]) for c in view["cells"]} == {
+        ("cn", "OK"),
+        ("eu", "OK"),
+        ("ap", "OK"),
     }
-    assert view["customers"] == []
+    found = {c["customer"]: c for c in view["customers"]}
+    assert found[code]["openReceivables"]["amount"] == "1000.00"
+    assert found[code]["openOrders"]["amount"] == "500.00"
 
 
 def post_signed(

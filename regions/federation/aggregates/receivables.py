@@ -1,11 +1,11 @@
 """Receivables per golden customer, for the group's credit exposure: open receivables and open
 orders in the group currency, per BU and customer.
 
-Invoices and orders do not exist yet (quote-to-cash comes later), so this cell has nothing to
-sum. The aggregate's contract is fixed here and its numbers come from a provider that the
-quote-to-cash area registers with `set_provider`. Until one is registered, a cell answers that
-the aggregate is UNAVAILABLE (reason NO_PROVIDER) and the HQ result says so per cell; it never
-answers zeros, which would read as "no exposure".
+The aggregate's contract is fixed here and its numbers come from a provider registered with
+`set_provider`: the ledger app (`crm.tenants.ledger.receivables.exposure_provider`) registers
+itself when it is ready, in every cell. A cell without a provider answers that the aggregate is
+UNAVAILABLE (reason NO_PROVIDER) and the HQ result says so per cell; it never answers zeros,
+which would read as "no exposure".
 
 A provider is called in the BU's schema with the BU and the reporting date, and returns one
 `CustomerExposure` per golden customer with anything open, amounts in the group currency

@@ -1,0 +1,1 @@
+"""Orders, invoices, credit notes, payments and the receivables aging in GraphQL."""

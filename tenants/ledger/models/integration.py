@@ -1,0 +1,58 @@
+"""Integration events of the ledger (order confirmed, invoice issued, payment received) and the
+endpoints (an ERP, a finance system) that receive them.
+
+`IntegrationEvent` is the outbox row, written in the transaction of the change it reports: its
+`event_id` names the event, its `idempotency_key` names the business fact (e.g. invoice 17 was
+issued), unique, so the same fact is recorded once however often the code path runs. Each
+active endpoint subscribed to the event's kind gets a signed webhook delivery (automation's
+`WebhookDelivery`, retried with back-off by its worker task).
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.platform.core.placement import tenant_model
+
+
+class EventKind(models.TextChoices):
+    ORDER_CONFIRMED = "order.confirmed", _("Order confirmed")
+    INVOICE_ISSUED = "invoice.issued", _("Invoice issued")
+    PAYMENT_RECEIVED = "payment.received", _("Payment received")
+
+
+@tenant_model(personal_data=False)
+class IntegrationEvent(models.Model):
+    event_id = models.UUIDField(unique=True)
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    record_type = models.CharField(max_length=40)
+    record_id = models.BigIntegerField()
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["record_type", "record_id"], name="ledger_event_record")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key}"
+
+
+@tenant_model(personal_data=False)
+class IntegrationEndpoint(models.Model):
+    """A receiver of the ledger's events (e.g. the BU's ERP), by URL and event kinds."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    url = models.URLField(max_length=500)
+    kinds = ArrayField(models.CharField(max_length=40, choices=EventKind.choices))
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
