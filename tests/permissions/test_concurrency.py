@@ -82,7 +82,9 @@ def test_an_edit_racing_a_stage_change_is_judged_on_the_new_stage(committed_mate
             move_stage(admin, MATERIAL, material, Action.ADVANCE)
             locked.set()
             time.sleep(HOLD)
-        committed["at"] = time.monotonic()
+            # Taken before the COMMIT: the steward's lock is granted only by the commit, so
+            # its end cannot come before this (after it, the thread may be scheduled late).
+            committed["at"] = time.monotonic()
         return str(material.status)
 
     def edit() -> Material:
