@@ -15,6 +15,7 @@ request for 1 and for 50 nodes (they must be equal: no SQL per node).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import statistics
@@ -69,8 +70,10 @@ def fresh_database(name: str, region: str, *, replica_seed: bool = False) -> Non
 
         # Entered for the whole benchmark process (kept referenced: a dropped context manager's
         # generator is closed at once, which would switch the setting off again).
-        _REPLICA_SEED.append(replica_writes())
-        _REPLICA_SEED[-1].__enter__()
+        seeding = replica_writes()
+        seeding.__enter__()
+        _REPLICA_SEED.append(seeding)
+        atexit.register(seeding.__exit__, None, None, None)  # before the interpreter tears down
 
 
 def _prepare() -> None:
