@@ -233,5 +233,32 @@ def main() -> int:
     return 0 if sql_40 == sql_50 else 1
 
 
+def graphql_client(username: str) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    """Posts queries to acme.de's GraphQL endpoint in-process, signed in as `username`; any
+    error entry ends the benchmark (a benchmark of refusals measures nothing)."""
+    from django.test import Client
+
+    from crm.platform.accounts.authentication import issue_user_token
+    from crm.platform.accounts.models import User
+
+    token, _record = issue_user_token(User.objects.get(username=username))
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_BUSINESS_UNIT="acme.de", HTTP_HOST="localhost"
+    )
+
+    def ask(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        response = client.post(
+            "/graphql/",
+            data=json.dumps({"query": query, "variables": variables}),
+            content_type="application/json",
+        )
+        body: dict[str, Any] = json.loads(response.content)
+        if body.get("errors") or not body.get("data"):
+            raise SystemExit(f"{query[:60]}…: {body.get('errors')}")
+        return body
+
+    return ask
+
+
 if __name__ == "__main__":
     sys.exit(main())

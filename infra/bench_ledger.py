@@ -18,7 +18,6 @@ and the GraphQL query); the aging at an earlier date and the exposure are report
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
@@ -26,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from crm.infra.bench import drop_database, fresh_database
+from crm.infra.bench import drop_database, fresh_database, graphql_client
 
 DATABASE = "crm_bench_ledger"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "50"))
@@ -224,31 +223,6 @@ def _load() -> dict[str, float]:
     return timings
 
 
-def _client(username: str) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
-    from django.test import Client
-
-    from crm.platform.accounts.authentication import issue_user_token
-    from crm.platform.accounts.models import User
-
-    token, _record = issue_user_token(User.objects.get(username=username))
-    client = Client(
-        HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_BUSINESS_UNIT="acme.de", HTTP_HOST="localhost"
-    )
-
-    def ask(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        response = client.post(
-            "/graphql/",
-            data=json.dumps({"query": query, "variables": variables}),
-            content_type="application/json",
-        )
-        body: dict[str, Any] = json.loads(response.content)
-        if body.get("errors") or not body.get("data"):
-            raise SystemExit(f"{query[:60]}…: {body.get('errors')}")
-        return body
-
-    return ask
-
-
 def _time(run: Callable[[], Any]) -> list[float]:
     samples = []
     for round_ in range(ROUNDS + 3):
@@ -326,7 +300,7 @@ def main() -> int:
             ("aging statement, 30 days ago", _time(lambda: compute_aging(de, as_of=month_ago)))
         )
         results.append(("exposure per golden customer", _time(lambda: exposures(de, today))))
-    finance = _client("acme.de.finance")
+    finance = graphql_client("acme.de.finance")
     finance(AGING, {})
     graphql = _time(lambda: finance(AGING, {}))
     results.append((GRAPHQL_LABEL, graphql))

@@ -14,7 +14,6 @@ view of the largest account. Prints median and p95 per query; the target is p95 
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
@@ -22,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from crm.infra.bench import drop_database, fresh_database
+from crm.infra.bench import drop_database, fresh_database, graphql_client
 
 DATABASE = "crm_bench_sales"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
@@ -184,31 +183,6 @@ def _load(sellers: list[int]) -> dict[str, float]:
     return timings
 
 
-def _client(username: str) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
-    from django.test import Client
-
-    from crm.platform.accounts.authentication import issue_user_token
-    from crm.platform.accounts.models import User
-
-    token, _record = issue_user_token(User.objects.get(username=username))
-    client = Client(
-        HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_BUSINESS_UNIT="acme.de", HTTP_HOST="localhost"
-    )
-
-    def ask(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        response = client.post(
-            "/graphql/",
-            data=json.dumps({"query": query, "variables": variables}),
-            content_type="application/json",
-        )
-        body: dict[str, Any] = json.loads(response.content)
-        if body.get("errors") or not body.get("data"):
-            raise SystemExit(f"{query[:60]}…: {body.get('errors')}")
-        return body
-
-    return ask
-
-
 def _p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1]
 
@@ -288,7 +262,7 @@ def main() -> int:
     )
     results: list[tuple[str, float, float]] = []
     for username in ("acme.de.manager", "acme.de.sales"):
-        ask = _client(username)
+        ask = graphql_client(username)
         for name, fields in LIST_FIELDS.items():
             query = PAGE % (name, fields)
             first = _time(ask, query, {"first": 50})
@@ -317,7 +291,7 @@ def main() -> int:
             "ORDER BY count(*) DESC, account_id LIMIT 1"
         )
         (account_id,) = cursor.fetchone()
-    manager = _client("acme.de.manager")
+    manager = graphql_client("acme.de.manager")
     variables = {"id": to_global_id("Account", account_id)}
     manager(ACCOUNT_360, variables)
     statements = _statements(manager, ACCOUNT_360, variables)
