@@ -314,7 +314,12 @@ DEMO_PEOPLE: dict[str, list[tuple[str, str | None]]] = {
     "de.support": [("back_support", "de")],
     "de.legal": [("legal", "de")],
     "de.finance": [("finance", "de")],
+    "de.delivery": [("delivery", "de")],
+    "jp.manager": [("bu_manager", "jp")],
     "jp.sales": [("front_sales", "jp")],
+    "jp.legal": [("legal", "jp")],
+    "jp.finance": [("finance", "jp")],
+    "jp.delivery": [("delivery", "jp")],
     "us.sales": [("front_sales", "us")],
 }
 
