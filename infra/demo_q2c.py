@@ -60,8 +60,8 @@ GERMANY = Market(
     customer="C-DE-0001",
     currency="EUR",
     taxes=(
-        ("DE19", "Umsatzsteuer 19 %", Decimal("19"), True),
-        ("DE7", "ermäßigt 7 %", Decimal("7"), False),
+        ("de19", "Umsatzsteuer 19 %", Decimal("19"), True),
+        ("de7", "ermäßigt 7 %", Decimal("7"), False),
     ),
     lines=(
         ("LCD-27-4K", Decimal("120"), None),
@@ -78,7 +78,7 @@ JAPAN = Market(
     people="lumina.jp.",
     customer="C-JP-0001",
     currency="JPY",
-    taxes=(("JP10", "消費税 10%", Decimal("10"), True),),
+    taxes=(("jp10", "消費税 10%", Decimal("10"), True),),
     lines=(
         ("LCD-32-4K", Decimal("75"), None),
         ("TOUCH-15-IND", Decimal("40"), None),
@@ -255,6 +255,32 @@ class QuoteToCash:
             },
         )["quote"]
         return self.deal.quote
+
+    def quote_state(self) -> dict[str, Any]:
+        found: dict[str, Any] = self.query(
+            "sales",
+            f"query($id: ID!) {{ quote(id: $id) {{ {self.QUOTE} }} }}",
+            {"id": self.deal.quote["id"]},
+        )["quote"]
+        self.deal.quote = found
+        return found
+
+    def clear_discount(self) -> None:
+        """A discount over the salesperson's limit: asked for, then approved by the manager."""
+        self.mutate(
+            "sales",
+            "quoteRequestApproval",
+            f"""mutation($id: ID!) {{ quoteRequestApproval(id: $id, comment: "Rahmenvertrag") {{
+              quote {{ status }} {ERRORS} }} }}""",
+            {"id": self.deal.quote["id"]},
+        )
+        self.mutate(
+            "manager",
+            "quoteDecideDiscount",
+            f"""mutation($id: ID!) {{ quoteDecideDiscount(id: $id, approve: true, comment: "ok") {{
+              quote {{ status }} {ERRORS} }} }}""",
+            {"id": self.deal.quote["id"]},
+        )
 
     def send_and_accept(self) -> None:
         for name in ("quoteSend", "quoteAccept"):
