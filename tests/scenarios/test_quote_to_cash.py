@@ -102,3 +102,30 @@ def test_a_german_deal_from_quote_to_last_payment(ask: CellsAsk) -> None:
     assert signed["status"] == "SIGNED"
     plan = signed["paymentPlan"]
     assert sum(Decimal(i["amount"]["amount"]) for i in plan) == Decimal(contract["total"]["amount"])
+
+
+def test_a_japanese_deal_from_quote_to_last_payment(ask: CellsAsk) -> None:
+    run = QuoteToCash(ask, JAPAN)
+    run.configure()
+    run.open_deal()
+    quote = run.make_quote()
+    assert quote["currency"] == "JPY"
+    # No minor unit: every amount whole yen, and the lines add up to the totals exactly.
+    for line in quote["lines"]:
+        for name in ("net", "gross"):
+            assert Decimal(line[name]["amount"]) == Decimal(line[name]["amount"]).to_integral()
+        assert line["tax"]["code"] == "jp10"
+    assert sum(Decimal(line["gross"]["amount"]) for line in quote["lines"]) == Decimal(
+        quote["grossTotal"]["amount"]
+    )
+    run.send_and_accept()
+    contract = run.make_contract()
+    run.submit()
+    assert sorted(run.approve_all()) == ["finance", "manager"]
+    signed = run.sign()
+    plan = signed["paymentPlan"]
+    assert [Decimal(i["percent"]) for i in plan] == [40, 35, 25]
+    assert all(
+        Decimal(i["amount"]["amount"]) == Decimal(i["amount"]["amount"]).to_integral() for i in plan
+    )
+    assert sum(Decimal(i["amount"]["amount"]) for i in plan) == Decimal(contract["total"]["amount"])
