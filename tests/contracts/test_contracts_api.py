@@ -447,3 +447,35 @@ def test_flows_are_kept_by_managers_as_data(eu, graphql):
     ]
     listed = graphql("{ approvalFlows { code } }", bu="acme.de", as_=FINANCE).data
     assert listed["approvalFlows"] == [{"code": "big"}]
+
+
+@pytest.mark.parametrize("listing", ["contracts", "quotes"])
+def test_a_page_of_contracts_or_quotes_costs_the_same_statements_for_2_or_6(eu, graphql, listing):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.tests.quotes.test_quotes_api import QUOTE
+
+    standard_flows()
+    made: list[Contract] = []
+    query = (
+        CONTRACT + "{ contracts(first: 20) { edges { node { ...C } } } }"
+        if listing == "contracts"
+        else QUOTE + "{ quotes(first: 20) { edges { node { ...Q } } } }"
+    )
+
+    def statements(count: int) -> int:
+        while len(made) < count:
+            contract = make_contract(codes=["M-001", "M-002"], quantities=["2", "3"])
+            with schema_context(schema()):
+                services.submit(access_of(SALES, "de"), contract)
+            made.append(contract)
+        with CaptureQueriesContext(connection) as queries:
+            reply = graphql(query, bu="acme.de", as_=MANAGER)
+        assert reply.errors == []
+        assert len(reply.data[listing]["edges"]) == count
+        return len(queries.captured_queries)
+
+    statements(1)  # the first request of a user reads their grants and the policy once
+    two = statements(2)
+    assert statements(6) == two
