@@ -13,8 +13,8 @@ For the order being confirmed (locked, in its confirmation's transaction):
    safe: a partial figure is never taken for the whole). Over the limit: CREDIT_LIMIT_EXCEEDED
    with the figures. Exactly at the limit passes.
 
-A refusal is a `CreditRefusedError` (a CrmError carrying the `CreditDecision`); the ledger rolls the
-confirmation back and gives it to `holds.record_refusal`, which keeps the order waiting for
+A refusal is a `CreditRefusedError` (a CrmError carrying the `CreditDecision`); the ledger rolls
+the confirmation back and gives it to `holds.record_refusal`, which keeps the order waiting for
 finance. A check that passes clears the order's waiting hold (the customer paid meanwhile, the
 limit was raised) in the confirmation's own transaction.
 """
@@ -79,7 +79,7 @@ def golden_customer(customer_id: int, group: Group) -> Customer | None:
     """The golden customer of an account (the survivor if it was merged), in the group."""
     customer = Customer.objects.filter(pk=customer_id, group_id=group.pk).first()
     for _step in range(MAX_MERGES):
-        if customer is None or customer.status != CustomerStatus.MERGED:
+        if customer is None or customer.merged_into_id is None:
             break
         customer = Customer.objects.filter(pk=customer.merged_into_id, group_id=group.pk).first()
     if customer is not None and customer.status == CustomerStatus.MERGED:
