@@ -8,7 +8,9 @@ import socket
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
 
@@ -259,3 +261,36 @@ def test_the_exposure_is_for_credit_control_and_this_group_only(world, graphql):
     bad = graphql(EXPOSURE, {"customer": "Customer:x"}, bu="acme.de", as_="acme.de.finance")
     assert bad.codes == ["MALFORMED_ID"]
     assert Decimal(customer.credit_limit or 0) == Decimal("10.00")
+
+
+def test_a_page_of_holds_costs_the_same_statements_for_2_or_6_holds(world, graphql):
+    one_cell()
+    customer = credit_customer(limit="1.00")
+
+    def statements(count: int) -> int:
+        with schema_context(DE):
+            CreditHold.objects.all().delete()
+            CreditRelease.objects.all().delete()
+        for index in range(count):
+            order = new_order(customer, "100")
+            reply = graphql(
+                CONFIRM, {"id": gid("Order", order)}, bu="acme.de", as_="acme.de.manager"
+            )
+            assert [e["code"] for e in reply.data["orderConfirm"]["errors"]] == [
+                "CREDIT_LIMIT_EXCEEDED"
+            ]
+            if index % 2:
+                graphql(
+                    RELEASE_ORDER,
+                    {"order": gid("Order", order), "comment": "ok"},
+                    bu="acme.de",
+                    as_="acme.de.finance",
+                )
+        with CaptureQueriesContext(connection) as queries:
+            reply = graphql(HOLDS, bu="acme.de", as_="acme.de.finance")
+        assert reply.errors == []
+        assert reply.data["creditHolds"]["totalCount"] == count
+        return len(queries.captured_queries)
+
+    statements(1)  # the first request of a user reads their grants and the policy once
+    assert statements(6) == statements(2)
