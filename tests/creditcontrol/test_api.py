@@ -269,8 +269,8 @@ def test_a_page_of_holds_costs_the_same_statements_for_2_or_6_holds(world, graph
 
     def statements(count: int) -> int:
         with schema_context(DE):
-            CreditHold.objects.all().delete()
             CreditRelease.objects.all().delete()
+            CreditHold.objects.all().delete()
         for index in range(count):
             order = new_order(customer, "100")
             reply = graphql(
