@@ -501,12 +501,15 @@ class QuoteToCash:
       missingCells {{ region status }} attempts"""
 
     def credit_hold(self) -> dict[str, Any]:
-        found: dict[str, Any] = self.query(
+        """The order's hold, from finance's worklist."""
+        found = self.query(
             "finance",
-            f"query($id: ID!) {{ order(id: $id) {{ creditHold {{ {self.HOLD} }} }} }}",
-            {"id": self.deal.order["id"]},
-        )["order"]["creditHold"]
-        return found
+            f"""query($order: ID!) {{ creditHolds(first: 1, filter: {{order: $order}}) {{
+              edges {{ node {{ {self.HOLD} }} }} }} }}""",
+            {"order": self.deal.order["id"]},
+        )["creditHolds"]["edges"]
+        hold: dict[str, Any] = found[0]["node"]
+        return hold
 
     def release_credit(self, comment: str) -> dict[str, Any]:
         """Finance releases the blocked order (for its amount), with the reason on record."""

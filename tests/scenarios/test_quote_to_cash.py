@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from crm.infra.demo_q2c import GERMANY, JAPAN, QuoteToCash, StepRefusedError
+from crm.infra.demo_q2c import CREDIT_CUSTOMER, GERMANY, JAPAN, QuoteToCash, StepRefusedError
 from crm.tests.fixtures.cell_directory import add_users, demo_master_data
 from crm.tests.fixtures.cells import Cells, eventually
 
@@ -129,3 +129,41 @@ def test_a_japanese_deal_from_quote_to_last_payment(ask: CellsAsk) -> None:
         Decimal(i["amount"]["amount"]) == Decimal(i["amount"]["amount"]).to_integral() for i in plan
     )
     assert sum(Decimal(i["amount"]["amount"]) for i in plan) == Decimal(contract["total"]["amount"])
+
+
+def test_an_order_over_the_customers_limit_is_blocked_and_released_by_finance(
+    ask: CellsAsk,
+) -> None:
+    run = QuoteToCash(ask, GERMANY)
+    run.configure()
+    # 30 displays at 2,190.00 EUR: far over Isar Medizintechnik's 150,000 CNY.
+    order = run.direct_order(CREDIT_CUSTOMER, [("MED-24-DX", Decimal("30"), Decimal("2190.00"))])
+    assert refused(run.confirm) == ["CREDIT_LIMIT_EXCEEDED"]
+    hold = run.credit_hold()
+    assert hold["status"] == "WAITING"
+    assert hold["reason"] == "LIMIT_EXCEEDED"
+    assert hold["creditLimit"] == {"amount": "150000.00", "currency": "CNY"}
+    assert hold["missingCells"] == []
+    assert Decimal(hold["exposure"]["amount"]) + Decimal(hold["amount"]["amount"]) > 150000
+    state = ask(
+        GERMANY.handle,
+        "lumina.de.finance",
+        "query($id: ID!) { order(id: $id) { confirmed status } }",
+        {"id": order["id"]},
+    )
+    assert state["order"]["confirmed"] is False
+    # Only finance releases: delivery, who sees the order, may not.
+    other = QuoteToCash(ask, GERMANY)
+    with pytest.raises(StepRefusedError) as by_delivery:
+        other.mutate(
+            "delivery",
+            "orderCreditRelease",
+            """mutation($order: ID!) { orderCreditRelease(order: $order, comment: "bitte") {
+              errors { field code } } }""",
+            {"order": order["id"]},
+        )
+    assert by_delivery.value.codes == ["PERMISSION_DENIED"]
+    released = run.release_credit("Bankbürgschaft liegt vor")
+    assert released["hold"]["status"] == "RELEASED"
+    confirmed = run.confirm()
+    assert confirmed["confirmed"] is True
