@@ -212,6 +212,9 @@ def test_the_user_and_team_columns_of_a_bu_schema_are_known():
         ("contracts_approvaldelegation", "created_by_id"),
         ("contracts_approvalevent", "user_id"),
         ("contracts_approvalevent", "on_behalf_of_id"),
+        # Credit control (#7): who tried to confirm a held order, who released it.
+        ("creditcontrol_credithold", "blocked_by_id"),
+        ("creditcontrol_creditrelease", "released_by_id"),
     }
     assert tables.team_columns("bu_template") == {
         ("leads_assignmentrule", "team_id"),
