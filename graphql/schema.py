@@ -19,6 +19,7 @@ from crm.graphql.governance.mutations import GovernanceMutations
 from crm.graphql.governance.queries import GovernanceQueries
 from crm.graphql.groupviews.queries import GroupViewQueries
 from crm.graphql.history.queries import HistoryQueries
+from crm.graphql.insights.queries import InsightQueries
 from crm.graphql.leads.mutations import LeadMutations
 from crm.graphql.leads.queries import LeadQueries
 from crm.graphql.ledger.mutations import LedgerMutations
@@ -73,6 +74,7 @@ class Query(
     RegionQueries,
     PrivacyQueries,
     GroupViewQueries,
+    InsightQueries,
     ReplicationQueries,
     graphene.ObjectType,
 ):
