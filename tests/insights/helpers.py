@@ -22,13 +22,14 @@ from crm.masterdata.customers.identity import normalized_name
 from crm.masterdata.customers.models import Customer
 from crm.platform.accounts.models import Membership, Role, User
 from crm.tenants.leads.models import Lead
-from crm.tenants.ledger.models import Order, Payment
+from crm.tenants.ledger.models import Invoice, Order, Payment
 from crm.tenants.localcustomers.models import LocalCustomer
 from crm.tenants.opportunities.models import Opportunity, Pipeline, Stage
 from crm.tests.leads.helpers import make_lead
 from crm.tests.relationships.helpers import business_unit, user_id
 
 _numbers = itertools.count(1)
+RATE = Decimal("0.000000000001")
 
 
 def d(value: str) -> Decimal:
@@ -117,6 +118,7 @@ def lead(
     status: str = "NEW",
     owner: str | None = "acme.de.sales",
     created: datetime.datetime | None = None,
+    **fields: Any,
 ) -> Lead:
     return make_lead(
         owner=owner,
@@ -124,6 +126,7 @@ def lead(
         source=source,
         campaign=campaign,
         created_at=created or timezone.now(),
+        **fields,
     )
 
 
@@ -173,3 +176,26 @@ def holder(role: str, handle: str) -> str:
             business_unit=unit,
         )
     return username
+
+
+def open_invoice(
+    account: LocalCustomer, issued: datetime.date, due: datetime.date, amount: str, group: str
+) -> Invoice:
+    """An issued invoice, nothing paid, of `amount` EUR worth `group` CNY, with its order."""
+    total = Decimal(amount)
+    source = order(account, issued, total=amount, status="DELIVERED")
+    Order.objects.filter(pk=source.pk).update(invoiced_amount=total)
+    return Invoice.objects.create(
+        number=f"INV-INS-{next(_numbers)}",
+        order=source,
+        account=account,
+        owner_id=account.sales_owner_id,
+        status="ISSUED",
+        issue_date=issued,
+        due_date=due,
+        total=total,
+        total_group=Decimal(group),
+        open_amount=total,
+        open_amount_group=Decimal(group),
+        **{**_converted(issued), "fx_rate": (Decimal(group) / total).quantize(RATE)},
+    )
