@@ -63,7 +63,7 @@ class Segment(models.TextChoices):
     AT_RISK = "AT_RISK", _("At risk")
     CANNOT_LOSE = "CANNOT_LOSE", _("Cannot lose them")
     HIBERNATING = "HIBERNATING", _("Hibernating")
-    LOST = "LOST", _("Lost")
+    LOST = "LOST", _("Lost customers")
 
 
 S = Segment
