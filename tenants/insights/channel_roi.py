@@ -16,6 +16,9 @@ brought, in the group currency, over a period of days.
   own date and type) is shown with every campaign; a campaign whose rate is missing is counted
   in `campaigns_without_rate` and not in the cost.
 - ROI = (won revenue − cost) / cost, to four places; none without cost.
+
+Campaigns belong to no one: a dashboard that reaches only some people's leads and deals (the
+policy's own or team scope) still weighs them against the campaigns the caller may view.
 """
 
 from __future__ import annotations

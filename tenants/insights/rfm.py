@@ -2,8 +2,8 @@
 by where their recency and frequency scores put them.
 
 As of a date, over a window of months before it:
-- the customers are the accounts with at least one order (confirmed, not cancelled then) dated
-  on or before the date;
+- the customers are the accounts with at least one order dated on or before the date that is
+  confirmed (as it stands now) and was not cancelled by then;
 - recency: days from the latest such order to the date;
 - frequency: such orders dated in the window;
 - monetary: payments received from the account in the window, in the group currency (each at

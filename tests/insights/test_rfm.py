@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django_tenants.utils import schema_context
 from graphql_relay import to_global_id
@@ -149,6 +151,19 @@ def test_pages_segments_and_one_account(graphql, customers):
     rows = one.data["rfmSegments"]["customers"]["rows"]
     assert [row["score"] for row in rows] == ["422"]  # scored among all five
     assert one.data["rfmSegments"]["customerCount"] == 5
+
+
+def test_the_sql_of_a_page_does_not_grow_with_its_size(graphql, customers):
+    """The scores are one statement; a page's accounts load in one batch, whatever its size."""
+    ask(graphql, first=2)  # warm: the caller's policy and the query document are cached
+    counts = []
+    for first in (1, 5):
+        with CaptureQueriesContext(connection) as queries:
+            reply = ask(graphql, first=first)
+        assert reply.errors == []
+        assert len(reply.data["rfmSegments"]["customers"]["rows"]) == first
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_ties_share_the_score_of_their_middle_rank(world):
