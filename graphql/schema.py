@@ -8,9 +8,9 @@ from crm.graphql.automation.mutations import AutomationMutations
 from crm.graphql.automation.queries import AutomationQueries
 from crm.graphql.contracts.mutations import ContractMutations
 from crm.graphql.contracts.queries import ContractQueries
+from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.creditcontrol.mutations import CreditControlMutations
 from crm.graphql.creditcontrol.queries import CreditControlQueries
-from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
 from crm.graphql.customfields.mutations import CustomFieldMutations
