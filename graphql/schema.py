@@ -8,9 +8,9 @@ from crm.graphql.automation.mutations import AutomationMutations
 from crm.graphql.automation.queries import AutomationQueries
 from crm.graphql.contracts.mutations import ContractMutations
 from crm.graphql.contracts.queries import ContractQueries
+from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.creditcontrol.mutations import CreditControlMutations
 from crm.graphql.creditcontrol.queries import CreditControlQueries
-from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
 from crm.graphql.customfields.mutations import CustomFieldMutations
@@ -19,6 +19,7 @@ from crm.graphql.governance.mutations import GovernanceMutations
 from crm.graphql.governance.queries import GovernanceQueries
 from crm.graphql.groupviews.queries import GroupViewQueries
 from crm.graphql.history.queries import HistoryQueries
+from crm.graphql.insights.queries import InsightQueries
 from crm.graphql.leads.mutations import LeadMutations
 from crm.graphql.leads.queries import LeadQueries
 from crm.graphql.ledger.mutations import LedgerMutations
@@ -73,6 +74,7 @@ class Query(
     RegionQueries,
     PrivacyQueries,
     GroupViewQueries,
+    InsightQueries,
     ReplicationQueries,
     graphene.ObjectType,
 ):

@@ -580,9 +580,32 @@ CREDIT_CONTROL: dict[str, list[RuleSpec]] = {
     ],
 }
 
-# Group-wide views across the cells (pipeline, lead sources, receivables): aggregates only, for
-# HQ's directors and the group's administrators.
-GROUP_VIEW = _every((GROUP_ADMIN, DIRECTOR), G, (V, EXP))
+# Group-wide views across the cells (pipeline, lead sources, receivables, channel ROI, customer
+# distribution, RFM segments, receivables aging): aggregates only, for HQ's directors and the
+# group's administrators; the group's finance (a finance role held in the HQ BU) sees the money
+# owed and the customers' value.
+GROUP_VIEW = [
+    *_every((GROUP_ADMIN, DIRECTOR), G, (V, EXP)),
+    RuleSpec(
+        FINANCE,
+        BU,
+        (V, EXP),
+        default="hidden",
+        fields=dict.fromkeys(("receivables", "receivables_aging", "rfm"), "read"),
+    ),
+]
+
+# The BU's dashboards (crm.tenants.insights): the scope of a rule is how far its figures reach
+# (own: the customers one looks after), always within the records one may view. Managers and HQ
+# see them all; finance the customers' value and distribution; salespeople their own customers'
+# (the channel ROI weighs the BU's campaign budget: not theirs).
+NO_ROI = {"channel_roi": "hidden"}
+INSIGHT = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
+    RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    RuleSpec(FINANCE, BU, (V, EXP), fields=NO_ROI),
+    RuleSpec(FRONT_SALES, OWN, (V,), fields=NO_ROI),
+]
 
 # Data-subject rights in each cell (crm.regions.privacy): the data protection officer and the
 # group's administrators handle requests and retention; auditors see that they were handled,
@@ -618,6 +641,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     **ADMINISTRATION,
     **PRIVACY,
     "group_view": GROUP_VIEW,
+    "insight": INSIGHT,
     **LEDGER,
     **CREDIT_CONTROL,
 }

@@ -52,6 +52,7 @@ TENANT_APPS = [
     "crm.tenants.contracts",
     "crm.tenants.ledger",
     "crm.tenants.creditcontrol",
+    "crm.tenants.insights",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

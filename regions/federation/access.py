@@ -16,7 +16,18 @@ GROUP_VIEW = register(
         name="group_view",
         model=Group,
         graphql_type="GroupView",
-        fields=tuple(GovernedField(name) for name in ("pipeline", "lead_sources", "receivables")),
+        fields=tuple(
+            GovernedField(name)
+            for name in (
+                "pipeline",
+                "lead_sources",
+                "receivables",
+                "channel_roi",
+                "customer_distribution",
+                "rfm",
+                "receivables_aging",
+            )
+        ),
         group_field=None,
     )
 )

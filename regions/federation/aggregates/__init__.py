@@ -1,5 +1,21 @@
 """The built-in group-wide aggregates; importing this package registers them."""
 
-from crm.regions.federation.aggregates import lead_sources, pipeline, receivables
+from crm.regions.federation.aggregates import (
+    channel_roi,
+    customer_distribution,
+    lead_sources,
+    pipeline,
+    receivables,
+    receivables_aging,
+    rfm,
+)
 
-__all__ = ["lead_sources", "pipeline", "receivables"]
+__all__ = [
+    "channel_roi",
+    "customer_distribution",
+    "lead_sources",
+    "pipeline",
+    "receivables",
+    "receivables_aging",
+    "rfm",
+]

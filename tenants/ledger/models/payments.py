@@ -60,7 +60,13 @@ class Payment(Converted):
             ),
         ]
         indexes = [
-            models.Index(fields=["payer", "received_on"], name="ledger_payment_payer"),
+            # A payer's payments by date, with their group amount: the RFM segments' monetary
+            # value (crm.tenants.insights.rfm) sums them from the index alone.
+            models.Index(
+                fields=["payer", "received_on"],
+                name="ledger_payment_payer",
+                include=["amount_group"],
+            ),
             models.Index(fields=["-received_on", "id"], name="ledger_payment_newest"),
             # Unapplied cash per payer (the customer's credit), for the aging and exposure.
             models.Index(
