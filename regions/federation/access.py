@@ -16,7 +16,10 @@ GROUP_VIEW = register(
         name="group_view",
         model=Group,
         graphql_type="GroupView",
-        fields=tuple(GovernedField(name) for name in ("pipeline", "lead_sources", "receivables")),
+        fields=tuple(
+            GovernedField(name)
+            for name in ("pipeline", "lead_sources", "receivables", "funnel", "performance")
+        ),
         group_field=None,
     )
 )

@@ -1,5 +1,11 @@
 """The built-in group-wide aggregates; importing this package registers them."""
 
-from crm.regions.federation.aggregates import lead_sources, pipeline, receivables
+from crm.regions.federation.aggregates import (
+    funnel,
+    lead_sources,
+    performance,
+    pipeline,
+    receivables,
+)
 
-__all__ = ["lead_sources", "pipeline", "receivables"]
+__all__ = ["funnel", "lead_sources", "performance", "pipeline", "receivables"]
