@@ -176,6 +176,8 @@ def test_what_the_policy_says_about_group_views(world, graphql):
         "pipeline": "READ",
         "lead_sources": "READ",
         "receivables": "READ",
+        "funnel": "READ",
+        "performance": "READ",
     }
     nobody = graphql(MY_PERMISSIONS, bu="acme.hq", as_="acme.auditor").data["myPermissions"]
     assert nobody["actions"] == []
