@@ -13,7 +13,7 @@ times as the BU manager (every deal) and as a salesperson (own deals):
 
 - `salesFunnel` over the last 12 months by month, and the last 8 quarters by quarter,
 - `salesPerformance` and `salesLeaderboard` (by user and by team) for the current quarter,
-- the funnel statement itself (`funnel_counts`) over all 50,000 deals.
+- the funnel statement itself (`reach_groups`) over 12 months of all 50,000 deals.
 
 Prints median and p95 of each; the target is the funnel over 50,000 deals ≤ 200 ms (p95, the
 GraphQL query as the manager).
@@ -224,13 +224,15 @@ def _load(sellers: list[int], teams: list[int]) -> dict[str, float]:
         )
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = DEFAULT")
+            # What autovacuum does to tables this size soon after: statistics, and the
+            # visibility map that lets the funnel read the deals' moves from their index alone.
             for table in (
                 "localcustomers_localcustomer",
                 "opportunities_opportunity",
                 "opportunities_opportunityevent",
                 "performance_target",
             ):
-                cursor.execute(f"ANALYZE {table}")
+                cursor.execute(f"VACUUM ANALYZE {table}")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_customer")
     return timings
@@ -270,7 +272,8 @@ def main() -> int:
 
     from crm.tenants.models import BusinessUnit
     from crm.tenants.opportunities.models import Pipeline
-    from crm.tenants.performance.funnel import funnel_counts, funnel_stages
+    from crm.tenants.performance.funnel import funnel_stages, reach_groups, thresholds_of
+    from crm.tenants.performance.periods import periods_between
     from crm.tests.fixtures.world import build_world
 
     build_world()
@@ -298,21 +301,14 @@ def main() -> int:
         print(f"{deals:,} opportunities, {events:,} events; {ROUNDS} rounds each")
         pipeline = Pipeline.objects.get(is_default=True)
         codes = [s.code for s in funnel_stages(pipeline.pk)]
-        since = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-        until = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+        periods = periods_between(year_ago, today, "MONTH")
+        thresholds = thresholds_of(periods, year_ago, today, de.time_zone)
 
         def statement() -> Any:
-            return funnel_counts(
-                pipeline.pk,
-                codes,
-                since=since,
-                until=until,
-                granularity="MONTH",
-                time_zone=de.time_zone,
-            )
+            return reach_groups(pipeline.pk, codes, thresholds)
 
         samples = _time(statement)
-        results.append(("funnel statement, every deal", statistics.median(samples), _p95(samples)))
+        results.append(("funnel statement, 12 months", statistics.median(samples), _p95(samples)))
 
     for username in ("acme.de.manager", "acme.de.sales"):
         ask = graphql_client(username)
@@ -355,7 +351,8 @@ def main() -> int:
         print(f"{label:62s} median {median:6.1f} ms  p95 {p95:6.1f} ms")
     funnel_p95 = next(p95 for label, _median, p95 in results if label == FUNNEL_LABEL)
     print(f"funnel over {deals:,} deals as the manager: p95 {funnel_p95:.1f} ms (target ≤ 200 ms)")
-    drop_database(DATABASE)
+    if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 keeps the database to look into
+        drop_database(DATABASE)
     return 0 if funnel_p95 <= TARGET_MS else 1
 
 

@@ -94,7 +94,7 @@ class PerformanceQueries(graphene.ObjectType):
         required=True,
         period=graphene.Argument(PeriodKind, required=True),
         start=graphene.Date(required=True, description="The period's first day."),
-        by=graphene.Argument(LeaderboardBy, default_value=LeaderboardBy.USER.value),
+        by=graphene.Argument(LeaderboardBy, default_value="USER"),
         first=graphene.Int(default_value=20, description="1 to 100."),
         description="The people (or teams) of the business unit ranked by won revenue in the "
         "group currency, then by won deals, with their win rate.",

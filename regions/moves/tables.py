@@ -123,8 +123,8 @@ def _unconstrained_keys_to(table: str) -> set[tuple[str, str]]:
         for model in _tenant_models()
         for field in model._meta.concrete_fields
         if isinstance(field, models.ForeignKey)
-        and not field.db_constraint
-        and field.related_model._meta.db_table == table
+        and not getattr(field, "db_constraint", True)
+        and getattr(getattr(field.related_model, "_meta", None), "db_table", None) == table
     }
 
 

@@ -101,9 +101,9 @@ def sales_performance(access: Access, *, kind: str, start: datetime.date) -> Per
     period = period_of(kind, start, field="start")
     results = results_by_owner(period.start, period.end)
     stored = list(
-        Target.objects.filter(period=period.kind, period_start=period.start).prefetch_related(
-            "team__members"
-        )
+        Target.objects.filter(period=period.kind, period_start=period.start)
+        .select_related("user", "set_by")
+        .prefetch_related("team__members")
     )
     targets = {(t.subject, t.user_id or t.team_id, t.metric): t for t in stored}
     teams: list[TeamView] = teams_of(access.business_unit)

@@ -172,33 +172,41 @@ def reach_groups(
     )
     columns = ", ".join(["opportunity_id", "final", *(f"first_{step}" for step in later)])
     sql = f"""
-        WITH trails ({columns}) AS (
+        WITH deals AS MATERIALIZED (
+            SELECT id, status, created_at, stage_entered_at,
+                   coalesce(array_position(%s::text[], stage_code::text), 1) AS reach
+            FROM {deal}
+            -- Only deals that may have reached a stage in the range: created before its end,
+            -- and moved last (every move sets stage_entered_at, then writes its event) after
+            -- its start, give or take the moment between the two writes.
+            WHERE pipeline_id = %s AND created_at < %s
+              AND stage_entered_at >= %s - interval '1 minute'{extra}
+        ),
+        trails ({columns}) AS (
             SELECT opportunity_id, max(reach){firsts}
             FROM (
                 SELECT opportunity_id, at, array_position(%s::text[], to_stage::text) AS reach
                 FROM {event}
                 WHERE kind IN ('STAGE', 'CLOSED', 'REOPENED') AND to_stage = ANY(%s)
+                  AND opportunity_id IN (SELECT id FROM deals)
             ) AS moves
             GROUP BY opportunity_id
         )
         SELECT d.status, greatest(d.reach, coalesce(t.final, 0)), {buckets}, count(*)
-        FROM (
-            SELECT id, status, created_at, stage_entered_at,
-                   coalesce(array_position(%s::text[], stage_code::text), 1) AS reach
-            FROM {deal} WHERE pipeline_id = %s{extra}
-        ) AS d
-        LEFT JOIN trails AS t ON t.opportunity_id = d.id
+        FROM deals AS d LEFT JOIN trails AS t ON t.opportunity_id = d.id
         GROUP BY {", ".join(str(n) for n in range(1, len(codes) + 3))}
     """  # noqa: S608  (table names from the models, steps are numbers, values as parameters)
     params = [
         codes,
+        pipeline_id,
+        thresholds[-1],
+        thresholds[0],
+        *extra_params,
+        codes,
         codes,
         *([thresholds] * len(codes)),
-        codes,
-        pipeline_id,
-        *extra_params,
     ]
-    # Two hash aggregates over 50,000 deals and their trails: parallel workers would cost more
+    # Two hash aggregates over the deals and their trails: parallel workers would cost more
     # than they save, and the cores are shared with the other requests.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")

@@ -140,7 +140,7 @@ def deal_count(count: Any) -> int:
         raise CrmError(
             ErrorCode.INVALID_ARGUMENT, field="dealCount", reason=f"a whole number 0–{MAX_DEALS}"
         )
-    return count
+    return int(count)
 
 
 def _note(note: str | None) -> str:
@@ -207,7 +207,7 @@ def target_create(
     same = Target.objects.filter(
         subject=target.subject,
         user=user,
-        team_id=team.pk if team else None,
+        team=team,
         period=target.period,
         period_start=target.period_start,
         metric=target.metric,

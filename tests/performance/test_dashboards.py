@@ -264,3 +264,37 @@ def test_other_business_units_deals_never_count(graphql, settings, sales_floor):
     settings.REGION = "eu"
     unit = rows_by_subject(graphql(PERFORMANCE, this_period(), bu="acme.de", as_="acme.de.manager"))
     assert unit[("BUSINESS_UNIT", None)]["won"]["amount"] == "25000.00"
+
+
+def test_the_sql_of_the_dashboards_does_not_grow_with_their_rows(graphql, eu, world):
+    """Rows, their users, teams and targets are loaded per report, not per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(query: str, **variables: Any) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            reply = graphql(
+                query, {**this_period(), **variables}, bu="acme.de", as_="acme.de.manager"
+            )
+        assert reply.errors == []
+        return len(captured)
+
+    selection = PERFORMANCE.replace(
+        "revenueTarget { amount { amount currency } }",
+        "revenueTarget { amount { amount currency } user { username } setBy { username } "
+        "team { name } permissions { actions } }",
+    )
+    graphql(PERFORMANCE, this_period(), bu="acme.de", as_="acme.de.manager")  # token's first use
+    won("acme.de.sales", "10.00")
+    make_team("Team 1", ["acme.de.sales"])
+    with schema_context(DE):
+        set_target("USER", user="acme.de.sales")
+    few = (statements(selection), statements(LEADERBOARD), statements(LEADERBOARD, by="TEAM"))
+    for number in range(2, 6):
+        seller = member(f"acme.de.seller{number}", "front_sales")
+        make_team(f"Team {number}", [seller])
+        won(seller, "10.00")
+        with schema_context(DE):
+            set_target("USER", user=seller)
+    many = (statements(selection), statements(LEADERBOARD), statements(LEADERBOARD, by="TEAM"))
+    assert many == few
