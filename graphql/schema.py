@@ -31,6 +31,9 @@ from crm.graphql.masterdata.rates import ExchangeRateQueries
 from crm.graphql.masterdata.sales_policies import SalesPolicyQueries
 from crm.graphql.opportunities.mutations import OpportunityMutations
 from crm.graphql.opportunities.queries import OpportunityQueries
+from crm.graphql.performance.groupviews import SalesGroupViewQueries
+from crm.graphql.performance.mutations import PerformanceMutations
+from crm.graphql.performance.queries import PerformanceQueries
 from crm.graphql.permissions.mutations import PermissionMutations
 from crm.graphql.permissions.queries import PermissionQueries
 from crm.graphql.privacy.mutations import PrivacyMutations
@@ -50,6 +53,8 @@ from crm.graphql.transfer.queries import TransferQueries
 
 
 class Query(
+    SalesGroupViewQueries,
+    PerformanceQueries,
     QuoteQueries,
     ContractQueries,
     LedgerQueries,
@@ -82,6 +87,7 @@ class Query(
 
 
 class Mutation(
+    PerformanceMutations,
     QuoteMutations,
     ContractMutations,
     LedgerMutations,

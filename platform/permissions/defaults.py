@@ -607,6 +607,28 @@ INSIGHT = [
     RuleSpec(FRONT_SALES, OWN, (V,), fields=NO_ROI),
 ]
 
+# -- targets and sales dashboards (#7) ---------------------------------------------------------
+# Managers set the BU's targets; salespeople see their own and their teams' (and team leads
+# those of their people: the team scope); HQ and finance read them. Subject, period and metric
+# are chosen when a target is set: changing them is setting another target.
+TARGET_SYSTEM = dict.fromkeys(("set_by", "updated_at"), "read")
+TARGET = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, D, EXP), default="write", fields=TARGET_SYSTEM),
+    *_every((FRONT_SALES, BACK_SUPPORT), OWN, (V,)),
+    RuleSpec(FRONT_SALES, TEAM, (V,)),
+    RuleSpec(FINANCE, BU, (V, EXP)),
+]
+# The BU's funnel (over the deals one may view) and leaderboard (everybody of the BU ranked).
+SALES_DASHBOARD = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
+    RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    RuleSpec(FRONT_SALES, BU, (V,)),
+    RuleSpec(BACK_SUPPORT, BU, (V,), fields={"leaderboard": "hidden"}),
+    RuleSpec(FINANCE, BU, (V,)),
+]
+PERFORMANCE: dict[str, list[RuleSpec]] = {"target": TARGET, "sales_dashboard": SALES_DASHBOARD}
+
 # Data-subject rights in each cell (crm.regions.privacy): the data protection officer and the
 # group's administrators handle requests and retention; auditors see that they were handled,
 # not whom they were about. Consents are recorded by those who work with the people.
@@ -644,6 +666,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     "insight": INSIGHT,
     **LEDGER,
     **CREDIT_CONTROL,
+    **PERFORMANCE,
 }
 
 

@@ -53,6 +53,7 @@ TENANT_APPS = [
     "crm.tenants.ledger",
     "crm.tenants.creditcontrol",
     "crm.tenants.insights",
+    "crm.tenants.performance",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -26,6 +26,8 @@ GROUP_VIEW = register(
                 "customer_distribution",
                 "rfm",
                 "receivables_aging",
+                "funnel",
+                "performance",
             )
         ),
         group_field=None,

@@ -6,8 +6,9 @@ points at one is summed as the user's name or the team's name: the same data in 
 sums the same although its ids were translated on import.
 
 A column points at a user or a team either by a foreign key to the shared table (found in the
-catalog) or by naming convention for the plain id columns of tenant models (`*user_id`,
-`*owner_id`; `team_id`). `tests/regions/test_moves_tables.py` lists them, so a new one is seen.
+catalog, or in the models for a key declared without a database constraint) or by naming
+convention for the plain id columns of tenant models (`*user_id`, `*owner_id`; `team_id`).
+`tests/regions/test_moves.py` lists them, so a new one is seen.
 """
 
 from __future__ import annotations
@@ -114,16 +115,33 @@ def _foreign_keys_to(schema: str, table: str) -> set[tuple[str, str]]:
         return {(str(name), str(column)) for name, column in cursor.fetchall()}
 
 
+def _unconstrained_keys_to(table: str) -> set[tuple[str, str]]:
+    """Foreign keys of tenant models declared without a database constraint (so the catalog
+    does not list them) to the shared table `table`, e.g. a target's team."""
+    return {
+        (model._meta.db_table, str(field.column))
+        for model in _tenant_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.ForeignKey)
+        and not getattr(field, "db_constraint", True)
+        and getattr(getattr(field.related_model, "_meta", None), "db_table", None) == table
+    }
+
+
 def user_columns(schema: str) -> set[tuple[str, str]]:
     """(table, column) of the schema that hold a user's id."""
     plain = _plain_columns(suffixes=("user_id", "owner_id"), names=())
-    return _foreign_keys_to(schema, "accounts_user") | plain
+    return (
+        _foreign_keys_to(schema, "accounts_user") | plain | _unconstrained_keys_to("accounts_user")
+    )
 
 
 def team_columns(schema: str) -> set[tuple[str, str]]:
     """(table, column) of the schema that hold a team's id."""
-    return _foreign_keys_to(schema, "accounts_team") | _plain_columns(
-        suffixes=(), names=("team_id",)
+    return (
+        _foreign_keys_to(schema, "accounts_team")
+        | _plain_columns(suffixes=(), names=("team_id",))
+        | _unconstrained_keys_to("accounts_team")
     )
 
 

@@ -180,6 +180,8 @@ def test_what_the_policy_says_about_group_views(world, graphql):
         "customer_distribution": "READ",
         "rfm": "READ",
         "receivables_aging": "READ",
+        "funnel": "READ",
+        "performance": "READ",
     }
     nobody = graphql(MY_PERMISSIONS, bu="acme.hq", as_="acme.auditor").data["myPermissions"]
     assert nobody["actions"] == []

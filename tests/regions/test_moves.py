@@ -215,10 +215,15 @@ def test_the_user_and_team_columns_of_a_bu_schema_are_known():
         # Credit control (#7): who tried to confirm a held order, who released it.
         ("creditcontrol_credithold", "blocked_by_id"),
         ("creditcontrol_creditrelease", "released_by_id"),
+        # Targets (#7): the subject user and who set it.
+        ("performance_target", "user_id"),
+        ("performance_target", "set_by_id"),
     }
     assert tables.team_columns("bu_template") == {
         ("leads_assignmentrule", "team_id"),
         ("leads_lead", "team_id"),
+        # A key without a database constraint (teams may be deleted), found in the models.
+        ("performance_target", "team_id"),
     }
 
 

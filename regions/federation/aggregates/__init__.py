@@ -3,7 +3,9 @@
 from crm.regions.federation.aggregates import (
     channel_roi,
     customer_distribution,
+    funnel,
     lead_sources,
+    performance,
     pipeline,
     receivables,
     receivables_aging,
@@ -13,7 +15,9 @@ from crm.regions.federation.aggregates import (
 __all__ = [
     "channel_roi",
     "customer_distribution",
+    "funnel",
     "lead_sources",
+    "performance",
     "pipeline",
     "receivables",
     "receivables_aging",
