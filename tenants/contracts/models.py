@@ -42,7 +42,7 @@ def default_payment_terms() -> list[dict[str, object]]:
     return [{"percent": "100", "days": 30}]
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Contract(models.Model):
     number = models.CharField(max_length=20, unique=True)
     quote = models.OneToOneField("quotes.Quote", on_delete=models.PROTECT, related_name="contract")
@@ -219,7 +219,7 @@ class TaskStatus(models.TextChoices):
     WITHDRAWN = "WITHDRAWN", _("No longer needed")
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class ApprovalTask(models.Model):
     """One step of a request, for its approver (GraphQL `Approval`)."""
 
@@ -251,7 +251,7 @@ class ApprovalTask(models.Model):
         return f"{self.request_id}/{self.position}:{self.status}"
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class ApprovalDelegation(models.Model):
     """From `starts_on` to `ends_on` (inclusive), `delegate` may decide what `delegator` may."""
 
@@ -284,7 +284,7 @@ class ApprovalDelegation(models.Model):
         return f"{self.delegator_id}->{self.delegate_id} {self.starts_on}..{self.ends_on}"
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class ApprovalEvent(models.Model):
     """The trail of a contract's approval: who did what, when, with which comment."""
 

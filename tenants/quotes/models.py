@@ -76,7 +76,7 @@ class QuoteStatus(models.TextChoices):
 QUOTE_STAGES = tuple(QuoteStatus.values)
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Quote(models.Model):
     """One version of a quote. Versions share `number`; only the current one can change."""
 
@@ -194,7 +194,7 @@ class QuoteLine(models.Model):
         return f"{self.quote_id}/{self.position}: {self.material_code}"
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class QuoteApproval(models.Model):
     """The trail of a quote's discount approvals: asked, approved up to a discount, declined."""
 

@@ -34,7 +34,7 @@ class InvoiceBasis(models.TextChoices):
     ORDERED = "ORDERED", _("Ordered quantity (invoiced in advance)")
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Order(Converted):
     number = models.CharField(max_length=40, unique=True)
     account = models.ForeignKey(

@@ -19,7 +19,7 @@ from crm.tenants.ledger.models.common import Converted
 from crm.tenants.ledger.models.invoices import Invoice
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Payment(Converted):
     number = models.CharField(max_length=40, unique=True)
     payer = models.ForeignKey(
