@@ -68,6 +68,7 @@ class Contract(models.Model):
     group_currency = CurrencyCodeField(blank=True, default="")
     fx_rate = models.DecimalField(max_digits=24, decimal_places=10, null=True, blank=True)
     fx_rate_date = models.DateField(null=True, blank=True)
+    # Personal data where it names people (signatories, contacts); kept once signed.
     terms = models.TextField(blank=True, default="")
     # [{"percent": "30", "days": 0}, ...]: shares of the total due that many days after signing.
     payment_terms = models.JSONField(default=default_payment_terms)

@@ -108,6 +108,7 @@ class Quote(models.Model):
     # The discount cleared for sending: by an approval, or by the sender's own limit.
     approved_discount = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     cleared_discount = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    # Free texts: personal data where they name people (crm.tenants.personaldata.documents).
     note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
