@@ -114,3 +114,40 @@ def test_the_residency_scan_stops_personal_documents_in_the_replication_outbox(w
     findings = residency.scan_outbox("cn", checked)
     assert [(f.kind, f.count) for f in findings] == [("outbox", 1)]
     assert "ledger.payment" in findings[0].detail
+
+
+def test_reading_a_quotes_note_or_a_contracts_terms_is_an_audited_personal_read(
+    world, graphql, settings
+):
+    from graphql_relay import to_global_id
+
+    from crm.platform.permissions.models import AuditEntry
+    from crm.tests.contracts.helpers import make_contract
+
+    settings.REGION = "eu"
+    contract = make_contract()
+    quote_id = to_global_id("Quote", contract.quote_id)
+    plain = graphql(
+        "query($id: ID!) { quote(id: $id) { number netTotal { amount } } }",
+        {"id": quote_id},
+        bu="acme.de",
+        as_="acme.de.manager",
+    )
+    assert plain.errors == []
+    assert not AuditEntry.objects.filter(event="PERSONAL_READ").exists()
+    for query, variables in (
+        ("query($id: ID!) { quote(id: $id) { note } }", {"id": quote_id}),
+        (
+            "query($id: ID!) { contract(id: $id) { terms } }",
+            {"id": to_global_id("Contract", contract.pk)},
+        ),
+    ):
+        assert graphql(query, variables, bu="acme.de", as_="acme.de.manager").errors == []
+    reads = {
+        (entry.object_type, tuple(entry.object_ids), tuple(entry.details["fields"]))
+        for entry in AuditEntry.objects.filter(event="PERSONAL_READ")
+    }
+    assert reads == {
+        ("quote", (str(contract.quote_id),), ("note",)),
+        ("contract", (str(contract.pk),), ("terms",)),
+    }
