@@ -182,6 +182,7 @@ class RequestStatus(models.TextChoices):
     PENDING = "PENDING", _("Pending")
     APPROVED = "APPROVED", _("Approved")
     REJECTED = "REJECTED", _("Rejected")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn")
 
 
 @tenant_model(personal_data=False)
@@ -297,6 +298,7 @@ class ApprovalEvent(models.Model):
         REJECTED = "REJECTED", _("Step rejected")
         COMPLETED = "COMPLETED", _("Contract approved")
         SIGNED = "SIGNED", _("Contract signed")
+        CANCELLED = "CANCELLED", _("Contract cancelled")
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
     request = models.ForeignKey(

@@ -232,3 +232,23 @@ def sign(access: Access, contract: Contract, *, signed_on: datetime.date | None 
 
 def payment_plan(contract: Contract) -> list[PaymentInstalment]:
     return list(PaymentInstalment.objects.filter(contract=contract).order_by("position"))
+
+
+def cancel(access: Access, contract: Contract, *, comment: str) -> Contract:
+    """Cancel a contract before it is signed (the customer walked away, the deal was re-quoted):
+    a pending approval is withdrawn, the trail records who cancelled and why. A signed contract
+    is not cancelled: its orders, invoices and credit notes undo it."""
+    text = (comment or "").strip()
+    if not text:
+        raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field="comment", object=OBJECT)
+    with transaction.atomic():
+        contract = _locked(access, contract)
+        if contract.status in (ContractStatus.SIGNED, ContractStatus.CANCELLED):
+            raise _closed(contract)
+        access.require(Action.RETREAT, contract)
+        request = approvals.withdraw_open(contract)
+        approvals.record(
+            access, contract, ApprovalEvent.Kind.CANCELLED, request=request, comment=text
+        )
+        approvals.set_status(access, contract, ContractStatus.CANCELLED, f"cancelled:{contract.pk}")
+    return contract
