@@ -8,6 +8,8 @@ from crm.graphql.automation.mutations import AutomationMutations
 from crm.graphql.automation.queries import AutomationQueries
 from crm.graphql.contracts.mutations import ContractMutations
 from crm.graphql.contracts.queries import ContractQueries
+from crm.graphql.creditcontrol.mutations import CreditControlMutations
+from crm.graphql.creditcontrol.queries import CreditControlQueries
 from crm.graphql.core.errors import Error, ErrorCode
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
@@ -50,6 +52,7 @@ class Query(
     QuoteQueries,
     ContractQueries,
     LedgerQueries,
+    CreditControlQueries,
     TenancyQueries,
     MasterdataQueries,
     ExchangeRateQueries,
@@ -80,6 +83,7 @@ class Mutation(
     QuoteMutations,
     ContractMutations,
     LedgerMutations,
+    CreditControlMutations,
     MasterdataMutations,
     CustomerMutations,
     GovernanceMutations,

@@ -73,6 +73,10 @@ class ErrorCode(enum.StrEnum):
     CREDIT_NOTE_EXCEEDS_INVOICE = "CREDIT_NOTE_EXCEEDS_INVOICE"
     PAYMENT_OVER_ALLOCATED = "PAYMENT_OVER_ALLOCATED"
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    # Credit control (#7).
+    CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
+    CREDIT_CHECK_UNAVAILABLE = "CREDIT_CHECK_UNAVAILABLE"
+    CREDIT_NOT_BLOCKED = "CREDIT_NOT_BLOCKED"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -195,6 +199,18 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ),
     ErrorCode.CURRENCY_MISMATCH: _(
         "%(object)s %(number)s is in %(currency)s, not in %(expected)s."
+    ),
+    ErrorCode.CREDIT_LIMIT_EXCEEDED: _(
+        "Order %(order)s is over the credit limit of customer %(customer)s: exposure "
+        "%(exposure)s plus this order %(amount)s is more than the limit of %(limit)s "
+        "%(currency)s. Finance can release it."
+    ),
+    ErrorCode.CREDIT_CHECK_UNAVAILABLE: _(
+        "The credit check of order %(order)s could not be completed: %(reason)s. The order "
+        "stays unconfirmed; finance can release it."
+    ),
+    ErrorCode.CREDIT_NOT_BLOCKED: _(
+        "Order %(order)s is not waiting for a credit release: nothing to release."
     ),
 }
 

@@ -584,6 +584,23 @@ LEDGER: dict[str, list[RuleSpec]] = {
     "payment": PAYMENT,
 }
 
+# Credit control (#7): finance releases the orders credit control holds (approve a waiting
+# hold); the BU's managers and HQ see the holds, the releases and a customer's group-wide
+# exposure (`customerCreditExposure` needs the holds' view).
+CREDIT_CONTROL: dict[str, list[RuleSpec]] = {
+    "credit_hold": [
+        *LEDGER_HQ,
+        RuleSpec(FINANCE, BU, (V, APP, EXP), stage="WAITING"),
+        RuleSpec(FINANCE, BU, (V, EXP)),
+        RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    ],
+    "credit_release": [
+        *LEDGER_HQ,
+        RuleSpec(FINANCE, BU, (V, EXP)),
+        RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    ],
+}
+
 # Group-wide views across the cells (pipeline, lead sources, receivables): aggregates only, for
 # HQ's directors and the group's administrators.
 GROUP_VIEW = _every((GROUP_ADMIN, DIRECTOR), G, (V, EXP))
@@ -623,6 +640,7 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     **PRIVACY,
     "group_view": GROUP_VIEW,
     **LEDGER,
+    **CREDIT_CONTROL,
 }
 
 

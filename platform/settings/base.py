@@ -51,6 +51,7 @@ TENANT_APPS = [
     "crm.tenants.quotes",
     "crm.tenants.contracts",
     "crm.tenants.ledger",
+    "crm.tenants.creditcontrol",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -30,7 +30,7 @@ from crm.platform.permissions.vocabulary import Action
 from crm.tenants.ledger import integration
 from crm.tenants.ledger.access import ORDER
 from crm.tenants.ledger.conversion import apply_rate, group_rate, money_text
-from crm.tenants.ledger.credit import check_credit
+from crm.tenants.ledger.credit import check_credit, is_credit_refusal, record_refusal
 from crm.tenants.ledger.models import (
     Delivery,
     EventKind,
@@ -305,7 +305,17 @@ def order_create(
 def order_confirm(access: Access, order: Order) -> Order:
     """Confirm an open order: the credit check (`check_credit`, the hook credit control plugs
     into) runs first, inside the transaction with the order locked; a refusal from it confirms
-    nothing. The `order.confirmed` integration event is recorded with the confirmation."""
+    nothing, and is recorded after the rollback (`record_refusal`: the order then waits for
+    finance). The `order.confirmed` integration event is recorded with the confirmation."""
+    try:
+        return _confirm(access, order)
+    except CrmError as error:
+        if is_credit_refusal(error):
+            record_refusal(order, error, access=access)
+        raise
+
+
+def _confirm(access: Access, order: Order) -> Order:
     with transaction.atomic():
         locked = _locked(access, order)
         _require_not_cancelled(locked)
