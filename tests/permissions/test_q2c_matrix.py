@@ -187,6 +187,20 @@ STEPS = (
         _contract,
         lambda contract: contract.status == "signed" and contract.signed_on is not None,
     ),
+    *(
+        Step(
+            f"contract-cancel-{stage}",
+            "contract",
+            Action.RETREAT,
+            stage,
+            True,
+            'mutation($id: ID!) { contractCancel(id: $id, comment: "Kunde sagt ab") '
+            "{ errors { code } } }",
+            _contract,
+            lambda contract: contract.status == "cancelled",
+        )
+        for stage in ("negotiation", "in_approval", "approved")
+    ),
 )
 
 
