@@ -31,6 +31,8 @@ Retention (record types QUOTE, CONTRACT, ORDER, INVOICE, PAYMENT) blanks these t
 once a document is closed and unchanged since the cut-off; by then its legal period is over,
 since the group sets the months per region (at least its jurisdiction's retention period). Each
 document done is entered in `Anonymization` under its kind, so a run never selects it again.
+A contact or lead anonymized by retention (not by a request) is not searched for in documents:
+their texts go with the documents' own retention.
 """
 
 from __future__ import annotations
