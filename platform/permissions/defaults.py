@@ -355,7 +355,13 @@ QUOTE_SYSTEM = dict.fromkeys(
     ),
     "read",
 )
+# The margin (net minus standard cost) and a line's unit cost are for HQ, the BU's managers
+# (who approve discounts against it) and finance; everyone else works on quotes without them:
+# front-end sales, back-end support (the seed scenario: "never sees margin"), legal, delivery
+# and integrations. Whoever sees a line's margin can work out its cost, so the two go together.
+MARGIN_READERS = (GROUP_ADMIN, DIRECTOR, AUDITOR, BU_MANAGER, FINANCE)
 NO_MARGIN = {"margin": "hidden"}
+SENT_ON = ("SENT", "ACCEPTED", "REJECTED", "EXPIRED")
 QUOTE = [
     *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
     RuleSpec(BU_MANAGER, BU, (V, C, E, ADV, RET, APP, EXP), default="write", fields=QUOTE_SYSTEM),
@@ -365,16 +371,31 @@ QUOTE = [
         FRONT_SALES, OWN, (V, C, E, ADV, RET), default="write", fields={**QUOTE_SYSTEM, **NO_MARGIN}
     ),
     # Back-end support prepares the lines (quote_line) and reads every quote of the BU.
-    RuleSpec(BACK_SUPPORT, BU, (V,)),
+    RuleSpec(BACK_SUPPORT, BU, (V,), fields=NO_MARGIN),
     RuleSpec(FINANCE, BU, (V, EXP)),
-    *_every((LEGAL, INTEGRATION), BU, (V,), fields=NO_MARGIN),
+    # Legal reads the offers the customer holds (from sent on), as it reads deals in
+    # negotiation and works on contracts from negotiation on.
+    *[RuleSpec(LEGAL, BU, (V,), stage, fields=NO_MARGIN) for stage in SENT_ON],
+    RuleSpec(INTEGRATION, BU, (V,), fields=NO_MARGIN),
     RuleSpec(DELIVERY, BU, (V,), stage="ACCEPTED", fields=NO_MARGIN),
 ]
+# What a line's writer gives is its material, quantity, discount and tax code; the rest is
+# priced.
+QUOTE_LINE_SYSTEM = dict.fromkeys(
+    ("unit_price", "price_source", "net", "gross", "unit_cost", "margin"), "read"
+)
 NO_COST_LINE = {"margin": "hidden", "unit_cost": "hidden"}
 QUOTE_LINE = [
     *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,)),
-    *_every((BU_MANAGER, BACK_SUPPORT), BU, (V, C, E, D), default="write"),
-    RuleSpec(FRONT_SALES, BU, (V, C, E, D), default="write", fields=NO_COST_LINE),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, D), default="write", fields=QUOTE_LINE_SYSTEM),
+    # Back-end support prepares the lines (the technical solution); front-end sales may too.
+    *_every(
+        (BACK_SUPPORT, FRONT_SALES),
+        BU,
+        (V, C, E, D),
+        default="write",
+        fields={**QUOTE_LINE_SYSTEM, **NO_COST_LINE},
+    ),
     RuleSpec(FINANCE, BU, (V,)),
     *_every((LEGAL, DELIVERY, INTEGRATION), BU, (V,), fields=NO_COST_LINE),
 ]

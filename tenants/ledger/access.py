@@ -6,6 +6,10 @@ copied from the order) and through its account's sales owner: a salesperson read
 invoices and payments of the customers they look after, and the team scope reaches them for
 their managers. Lists load the account with the document (`select_related("account")` or
 `"payer"`), so these checks run no SQL per record.
+
+Personal fields (reads are audited, see `PERSONAL`): the free texts that name people, i.e. an
+order's customer reference ("z. Hd. Frau Weber") and notes, an invoice's notes, a credit
+note's reason, and a payment's reference (the bank statement's text: the payer's name).
 """
 
 from __future__ import annotations
@@ -26,8 +30,11 @@ def _payer_owner(record: Any) -> frozenset[int]:
     return frozenset({owner}) if owner is not None else frozenset()
 
 
+PERSONAL = frozenset({"customer_reference", "notes", "reason", "reference"})
+
+
 def _fields(*names: str) -> tuple[GovernedField, ...]:
-    return tuple(GovernedField(name) for name in names)
+    return tuple(GovernedField(name, personal=name in PERSONAL) for name in names)
 
 
 ORDER_STAGES = tuple(models.OrderStatus.values)

@@ -237,12 +237,23 @@ def _inputs_of(quote: Quote) -> list[pricing.LineInput]:
     ]
 
 
+def line_fields(inputs: Sequence[pricing.LineInput]) -> list[str]:
+    """The `quote_line` fields the inputs write: material and quantity always, the discount
+    and the tax code when a line gives one."""
+    fields = ["material", "quantity"]
+    if any(line.discount for line in inputs):
+        fields.append("discount")
+    if any(line.tax_code for line in inputs):
+        fields.append("tax")
+    return fields
+
+
 def set_lines(access: Access, quote: Quote, inputs: Sequence[pricing.LineInput]) -> Quote:
     """Replace a draft's lines, priced again on its quote date."""
     with transaction.atomic():
         quote = _locked(access, quote)
         _require_draft(quote)
-        access.require(Action.EDIT, QUOTE_LINE)
+        access.require(Action.EDIT, QUOTE_LINE, line_fields(inputs))
         priced = pricing.price_lines(
             access=access,
             on=quote.quote_date,

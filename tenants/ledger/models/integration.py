@@ -24,7 +24,7 @@ class EventKind(models.TextChoices):
     PAYMENT_RECEIVED = "payment.received", _("Payment received")
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class IntegrationEvent(models.Model):
     event_id = models.UUIDField(unique=True)
     kind = models.CharField(max_length=40, choices=EventKind.choices)

@@ -33,7 +33,7 @@ class InvoiceStatus(models.TextChoices):
 OPEN_INVOICE_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Invoice(Converted):
     # Given at issue: drafts have none (the sequence has no gaps, drafts may be dropped).
     number = models.CharField(max_length=40, null=True, blank=True, unique=True)
@@ -147,7 +147,7 @@ class CreditNoteStatus(models.TextChoices):
     ISSUED = "ISSUED", _("Issued")
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class CreditNote(Converted):
     """An amount credited on an issued invoice: reduces its open amount, never below zero."""
 

@@ -34,7 +34,7 @@ class InvoiceBasis(models.TextChoices):
     ORDERED = "ORDERED", _("Ordered quantity (invoiced in advance)")
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Order(Converted):
     number = models.CharField(max_length=40, unique=True)
     account = models.ForeignKey(
@@ -45,6 +45,8 @@ class Order(Converted):
     contract_number = models.CharField(max_length=40, blank=True, default="")
     # The sender's id of an order created by an integration (ERP): unique when given.
     external_reference = models.CharField(max_length=100, blank=True, default="")
+    # The customer's reference ("PO 4711, z. Hd. Frau Weber") and notes: personal data where
+    # they name people (crm.tenants.personaldata.documents).
     customer_reference = models.CharField(max_length=100, blank=True, default="")
     notes = models.TextField(blank=True, default="")
     # The salesperson responsible (the account's sales owner by default).
