@@ -556,11 +556,28 @@ PAYMENT = [
         INTEGRATION, BU, (V, C), default="write", fields={**PAYMENT_SYSTEM, "allocations": "read"}
     ),
 ]
+# Events to the ERP and finance (webhooks) and their endpoints: the BU's managers configure the
+# endpoints and send events again (edit); integrators read what was sent and may ask for it
+# again; finance and HQ's auditors read.
+INTEGRATION_EVENT = [
+    RuleSpec(GROUP_ADMIN, G, (V, E)),
+    RuleSpec(AUDITOR, G, (V,)),
+    *_every((BU_MANAGER, INTEGRATION), BU, (V, E)),
+    RuleSpec(FINANCE, BU, (V,)),
+]
+INTEGRATION_ENDPOINT = [
+    RuleSpec(GROUP_ADMIN, G, (V, C, E), default="write"),
+    RuleSpec(AUDITOR, G, (V,)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E), default="write"),
+    *_every((FINANCE, INTEGRATION), BU, (V,)),
+]
 LEDGER: dict[str, list[RuleSpec]] = {
     "order": ORDER,
     "invoice": INVOICE,
     "credit_note": CREDIT_NOTE,
     "payment": PAYMENT,
+    "integration_event": INTEGRATION_EVENT,
+    "integration_endpoint": INTEGRATION_ENDPOINT,
 }
 
 # Group-wide views across the cells (pipeline, lead sources, receivables): aggregates only, for

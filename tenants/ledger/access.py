@@ -150,3 +150,26 @@ PAYMENT = register(
         members_of=_payer_owner,
     )
 )
+
+# The events sent to the BU's ERP and finance systems, and those systems' endpoints: the BU's
+# managers configure endpoints and send events again; integrators read what was sent to them
+# and may ask for it again; finance reads what went out.
+INTEGRATION_EVENT = register(
+    ObjectType(
+        name="integration_event",
+        model=models.IntegrationEvent,
+        graphql_type="IntegrationEvent",
+        fields=_fields("kind", "idempotency_key", "record", "payload", "occurred_at", "deliveries"),
+        group_field=None,
+    )
+)
+
+INTEGRATION_ENDPOINT = register(
+    ObjectType(
+        name="integration_endpoint",
+        model=models.IntegrationEndpoint,
+        graphql_type="IntegrationEndpoint",
+        fields=_fields("code", "url", "kinds", "active"),
+        group_field=None,
+    )
+)

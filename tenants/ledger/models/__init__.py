@@ -1,7 +1,12 @@
 """The ledger's models, by document: orders, invoices (and credit notes), payments, events."""
 
 from crm.tenants.ledger.models.common import Converted
-from crm.tenants.ledger.models.integration import EventKind, IntegrationEndpoint, IntegrationEvent
+from crm.tenants.ledger.models.integration import (
+    EventKind,
+    IntegrationDelivery,
+    IntegrationEndpoint,
+    IntegrationEvent,
+)
 from crm.tenants.ledger.models.invoices import (
     OPEN_INVOICE_STATUSES,
     CreditNote,
@@ -30,6 +35,7 @@ __all__ = [
     "Delivery",
     "DocumentSequence",
     "EventKind",
+    "IntegrationDelivery",
     "IntegrationEndpoint",
     "IntegrationEvent",
     "Invoice",
