@@ -254,7 +254,7 @@ class IntegrationQueries(graphene.ObjectType):
             access = caller(info)
             status = given.get("delivery_status")
             queryset = integration.filter_events(
-                integration.events(access),
+                integration.listed_events(access),
                 access.business_unit,
                 kinds=kind_values(given.get("kind")),
                 occurred_from=given.get("occurred_from"),

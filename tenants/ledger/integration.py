@@ -123,9 +123,14 @@ def _deliver_after_commit(webhook_ids: list[int]) -> None:
 
 
 def events(access: Access) -> QuerySet[IntegrationEvent]:
-    """The BU's integration events the caller may view, newest first."""
-    access.require_some(Action.VIEW, INTEGRATION_EVENT)
+    """The BU's integration events the caller may view (none for who may view none)."""
     return access.visible(INTEGRATION_EVENT, IntegrationEvent.objects.all())
+
+
+def listed_events(access: Access) -> QuerySet[IntegrationEvent]:
+    """The events for a list: PERMISSION_DENIED for who may view none at all."""
+    access.require_some(Action.VIEW, INTEGRATION_EVENT)
+    return events(access)
 
 
 def get_event(access: Access, pk: int, *, field: str = "id") -> IntegrationEvent:

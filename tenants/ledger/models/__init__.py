@@ -1,6 +1,6 @@
 """The ledger's models, by document: orders, invoices (and credit notes), payments, events."""
 
-from crm.tenants.ledger.models.common import Converted
+from crm.tenants.ledger.models.common import Converted, Taxed
 from crm.tenants.ledger.models.integration import (
     EventKind,
     IntegrationDelivery,
@@ -11,6 +11,7 @@ from crm.tenants.ledger.models.invoices import (
     OPEN_INVOICE_STATUSES,
     CreditNote,
     CreditNoteStatus,
+    CreditNoteTax,
     DocumentSequence,
     Invoice,
     InvoiceLine,
@@ -32,6 +33,7 @@ __all__ = [
     "Converted",
     "CreditNote",
     "CreditNoteStatus",
+    "CreditNoteTax",
     "Delivery",
     "DocumentSequence",
     "EventKind",
@@ -47,4 +49,5 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "SequenceKind",
+    "Taxed",
 ]
