@@ -64,6 +64,7 @@ class ErrorCode(enum.StrEnum):
     QUOTE_NOT_ACCEPTED = "QUOTE_NOT_ACCEPTED"
     TAX_RATE_NOT_FOUND = "TAX_RATE_NOT_FOUND"
     CONTRACT_NOT_APPROVED = "CONTRACT_NOT_APPROVED"
+    CONTRACT_NOT_SIGNED = "CONTRACT_NOT_SIGNED"
     NOT_AN_APPROVER = "NOT_AN_APPROVER"
     # Orders, invoices, payments (#7).
     ORDER_NOT_CONFIRMED = "ORDER_NOT_CONFIRMED"
@@ -178,6 +179,9 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ),
     ErrorCode.CONTRACT_NOT_APPROVED: _(
         "The contract is %(status)s: it can be signed only once it is approved."
+    ),
+    ErrorCode.CONTRACT_NOT_SIGNED: _(
+        "Contract %(contract)s is %(status)s: orders are made from signed contracts only."
     ),
     ErrorCode.NOT_AN_APPROVER: _("You cannot decide this approval: %(reason)s"),
     ErrorCode.ORDER_NOT_CONFIRMED: _("Order %(order)s is not confirmed yet."),

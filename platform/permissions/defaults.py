@@ -505,6 +505,9 @@ ORDER_SYSTEM = dict.fromkeys(
         "owner",
         "status",
         "confirmed",
+        "net_total",
+        "tax_total",
+        "taxes",
         "total",
         "total_group",
         "conversion",
@@ -532,6 +535,9 @@ INVOICE_SYSTEM = dict.fromkeys(
         "issue_date",
         "due_date",
         "payment_terms",
+        "net_total",
+        "tax_total",
+        "taxes",
         "total",
         "total_group",
         "conversion",
@@ -558,7 +564,19 @@ CREDIT_NOTE = [
         BU,
         (V, C, EXP),
         default="write",
-        fields=dict.fromkeys(("number", "account", "owner", "amount_group", "conversion"), "read"),
+        fields=dict.fromkeys(
+            (
+                "number",
+                "account",
+                "owner",
+                "net_amount",
+                "tax_amount",
+                "taxes",
+                "amount_group",
+                "conversion",
+            ),
+            "read",
+        ),
     ),
     RuleSpec(BU_MANAGER, BU, (V, EXP)),
     RuleSpec(FRONT_SALES, OWN, (V,)),
@@ -577,11 +595,28 @@ PAYMENT = [
         INTEGRATION, BU, (V, C), default="write", fields={**PAYMENT_SYSTEM, "allocations": "read"}
     ),
 ]
+# Events to the ERP and finance (webhooks) and their endpoints: the BU's managers configure the
+# endpoints and send events again (edit); integrators read what was sent and may ask for it
+# again; finance and HQ's auditors read.
+INTEGRATION_EVENT = [
+    RuleSpec(GROUP_ADMIN, G, (V, E)),
+    RuleSpec(AUDITOR, G, (V,)),
+    *_every((BU_MANAGER, INTEGRATION), BU, (V, E)),
+    RuleSpec(FINANCE, BU, (V,)),
+]
+INTEGRATION_ENDPOINT = [
+    RuleSpec(GROUP_ADMIN, G, (V, C, E), default="write"),
+    RuleSpec(AUDITOR, G, (V,)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E), default="write"),
+    *_every((FINANCE, INTEGRATION), BU, (V,)),
+]
 LEDGER: dict[str, list[RuleSpec]] = {
     "order": ORDER,
     "invoice": INVOICE,
     "credit_note": CREDIT_NOTE,
     "payment": PAYMENT,
+    "integration_event": INTEGRATION_EVENT,
+    "integration_endpoint": INTEGRATION_ENDPOINT,
 }
 
 # Credit control (#7): finance releases the orders credit control holds (approve a waiting

@@ -57,6 +57,9 @@ ORDER = register(
             "invoice_basis",
             "order_date",
             "confirmed",
+            "net_total",
+            "tax_total",
+            "taxes",
             "total",
             "total_group",
             "conversion",
@@ -89,6 +92,9 @@ INVOICE = register(
             "issue_date",
             "due_date",
             "payment_terms",
+            "net_total",
+            "tax_total",
+            "taxes",
             "total",
             "total_group",
             "conversion",
@@ -122,6 +128,9 @@ CREDIT_NOTE = register(
             "issue_date",
             "reason",
             "amount",
+            "net_amount",
+            "tax_amount",
+            "taxes",
             "amount_group",
             "conversion",
         ),
@@ -155,5 +164,28 @@ PAYMENT = register(
         owner_field="owner",
         members_lookup="payer__sales_owner_id",
         members_of=_payer_owner,
+    )
+)
+
+# The events sent to the BU's ERP and finance systems, and those systems' endpoints: the BU's
+# managers configure endpoints and send events again; integrators read what was sent to them
+# and may ask for it again; finance reads what went out.
+INTEGRATION_EVENT = register(
+    ObjectType(
+        name="integration_event",
+        model=models.IntegrationEvent,
+        graphql_type="IntegrationEvent",
+        fields=_fields("kind", "idempotency_key", "record", "payload", "occurred_at", "deliveries"),
+        group_field=None,
+    )
+)
+
+INTEGRATION_ENDPOINT = register(
+    ObjectType(
+        name="integration_endpoint",
+        model=models.IntegrationEndpoint,
+        graphql_type="IntegrationEndpoint",
+        fields=_fields("code", "url", "kinds", "active"),
+        group_field=None,
     )
 )
