@@ -34,7 +34,7 @@ def link_existing_deliveries(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("automation", "0002_webhook_next_attempt"),
-        ("ledger", "0001_initial"),
+        ("ledger", "0002_payment_payer_covers_amount_group"),
     ]
 
     operations = [
