@@ -374,8 +374,8 @@ class QuoteToCash:
         """The order of the signed contract (its lines and prices), as back-end support."""
         self.deal.order = self.mutate(
             "manager",
-            "orderCreate",
-            f"""mutation($contract: ID!) {{ orderCreate(contract: $contract) {{
+            "orderFromContract",
+            f"""mutation($contract: ID!) {{ orderFromContract(contract: $contract) {{
               order {{ {self.ORDER} }} {ERRORS} }} }}""",
             {"contract": self.deal.contract["id"]},
         )["order"]

@@ -64,6 +64,9 @@ class LineInput:
     description: str = ""
     # The BU's tax rate code (e.g. "reduced"); empty: the contract's, or the BU's rule.
     tax_code: str = ""
+    # The line's net amount when it was priced already (an order made from a contract takes
+    # the quote's line amounts as they are); None: quantity × unit price, rounded.
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -336,8 +339,10 @@ def order_create(
         chosen = _line_taxes(access, lines, materials, contract, day)
         rate = group_rate(business_unit, order_currency, day)
         amounts = [
-            round_money(Money(quantity * price, order_currency)).amount
-            for quantity, price in zip(quantities, prices, strict=True)
+            line.amount
+            if line.amount is not None
+            else round_money(Money(quantity * price, order_currency)).amount
+            for line, quantity, price in zip(lines, quantities, prices, strict=True)
         ]
         line_taxes = [
             taxes.tax_of(amount, choice.rate, order_currency)

@@ -102,6 +102,40 @@ def test_a_german_deal_from_quote_to_last_payment(ask: CellsAsk) -> None:
     assert signed["status"] == "SIGNED"
     plan = signed["paymentPlan"]
     assert sum(Decimal(i["amount"]["amount"]) for i in plan) == Decimal(contract["total"]["amount"])
+    collect(run, signed)
+
+
+def collect(run: QuoteToCash, contract: dict[str, Any]) -> None:
+    """From the signed contract to the last payment, with the refusals on the way."""
+    order = run.make_order()
+    assert order["total"] == contract["total"]  # the contract's lines and taxes, exactly
+    assert run.confirm()["confirmed"] is True  # within the customer's credit limit
+    run.deliver_all()
+    # More than was delivered: refused, no invoice made.
+    first = run.deal.order["lines"][0]
+    too_much = str(Decimal(first["quantity"]) + 1)
+    with pytest.raises(StepRefusedError) as beyond:
+        run.mutate(
+            "finance",
+            "invoiceCreate",
+            """mutation($order: ID!, $lines: [InvoiceLineInput!]) {
+              invoiceCreate(order: $order, lines: $lines) { invoice { id } errors { field code } } }""",
+            {"order": order["id"], "lines": [{"orderLine": first["id"], "quantity": too_much}]},
+        )
+    assert beyond.value.codes == ["INVOICE_EXCEEDS_ORDER"]
+    invoice = run.invoice_delivered()
+    assert invoice["total"] == contract["total"]
+    assert invoice["status"] == "ISSUED"
+    # Allocating more than the invoice is open for: refused, no payment recorded.
+    over = str(Decimal(invoice["openAmount"]["amount"]) + 1)
+    assert refused(run.pay, over, "zu viel") == ["PAYMENT_OVER_ALLOCATED"]
+    assert run.deal.payments == []
+    payments = run.pay_the_plan()
+    assert len(payments) == len(contract["paymentPlan"])
+    settled = run.invoice_state()
+    assert settled["status"] == "PAID"
+    assert Decimal(settled["openAmount"]["amount"]) == 0
+    assert settled["paidAmount"] == contract["total"]
 
 
 def test_a_japanese_deal_from_quote_to_last_payment(ask: CellsAsk) -> None:
@@ -129,6 +163,7 @@ def test_a_japanese_deal_from_quote_to_last_payment(ask: CellsAsk) -> None:
         Decimal(i["amount"]["amount"]) == Decimal(i["amount"]["amount"]).to_integral() for i in plan
     )
     assert sum(Decimal(i["amount"]["amount"]) for i in plan) == Decimal(contract["total"]["amount"])
+    collect(run, signed)
 
 
 def test_an_order_over_the_customers_limit_is_blocked_and_released_by_finance(

@@ -15,6 +15,7 @@ from crm.graphql.ledger.mutations.order_cancel import OrderCancel
 from crm.graphql.ledger.mutations.order_confirm import OrderConfirm
 from crm.graphql.ledger.mutations.order_create import OrderCreate
 from crm.graphql.ledger.mutations.order_deliver import OrderDeliver
+from crm.graphql.ledger.mutations.order_from_contract import OrderFromContract
 from crm.graphql.ledger.mutations.order_update import OrderUpdate
 from crm.graphql.ledger.mutations.payment_allocate import PaymentAllocate
 from crm.graphql.ledger.mutations.payment_record import PaymentRecord
@@ -23,6 +24,7 @@ from crm.graphql.ledger.mutations.payment_update import PaymentUpdate
 
 class LedgerMutations(graphene.ObjectType):
     order_create = OrderCreate.Field()
+    order_from_contract = OrderFromContract.Field()
     order_confirm = OrderConfirm.Field()
     order_deliver = OrderDeliver.Field()
     order_update = OrderUpdate.Field()
