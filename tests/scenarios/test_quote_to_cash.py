@@ -119,7 +119,8 @@ def collect(run: QuoteToCash, contract: dict[str, Any]) -> None:
             "finance",
             "invoiceCreate",
             """mutation($order: ID!, $lines: [InvoiceLineInput!]) {
-              invoiceCreate(order: $order, lines: $lines) { invoice { id } errors { field code } } }""",
+              invoiceCreate(order: $order, lines: $lines) {
+                invoice { id } errors { field code } } }""",
             {"order": order["id"], "lines": [{"orderLine": first["id"], "quantity": too_much}]},
         )
     assert beyond.value.codes == ["INVOICE_EXCEEDS_ORDER"]
