@@ -54,6 +54,8 @@ bench: install messages services
 	$(PY) -m crm.infra.bench_replication
 	$(PY) -m crm.infra.bench_quotes
 	$(PY) -m crm.infra.bench_ledger
+	$(PY) -m crm.infra.bench_credit
+	$(PY) -m crm.infra.bench_insights
 
 clean:
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache

@@ -9,6 +9,8 @@ from crm.graphql.automation.queries import AutomationQueries
 from crm.graphql.contracts.mutations import ContractMutations
 from crm.graphql.contracts.queries import ContractQueries
 from crm.graphql.core.errors import Error, ErrorCode
+from crm.graphql.creditcontrol.mutations import CreditControlMutations
+from crm.graphql.creditcontrol.queries import CreditControlQueries
 from crm.graphql.customers.mutations import CustomerMutations
 from crm.graphql.customers.queries import CustomerQueries
 from crm.graphql.customfields.mutations import CustomFieldMutations
@@ -17,6 +19,7 @@ from crm.graphql.governance.mutations import GovernanceMutations
 from crm.graphql.governance.queries import GovernanceQueries
 from crm.graphql.groupviews.queries import GroupViewQueries
 from crm.graphql.history.queries import HistoryQueries
+from crm.graphql.insights.queries import InsightQueries
 from crm.graphql.leads.mutations import LeadMutations
 from crm.graphql.leads.queries import LeadQueries
 from crm.graphql.ledger.mutations import LedgerMutations
@@ -55,6 +58,7 @@ class Query(
     QuoteQueries,
     ContractQueries,
     LedgerQueries,
+    CreditControlQueries,
     TenancyQueries,
     MasterdataQueries,
     ExchangeRateQueries,
@@ -75,6 +79,7 @@ class Query(
     RegionQueries,
     PrivacyQueries,
     GroupViewQueries,
+    InsightQueries,
     ReplicationQueries,
     graphene.ObjectType,
 ):
@@ -86,6 +91,7 @@ class Mutation(
     QuoteMutations,
     ContractMutations,
     LedgerMutations,
+    CreditControlMutations,
     MasterdataMutations,
     CustomerMutations,
     GovernanceMutations,

@@ -5,7 +5,8 @@ schema with 2,000 accounts, 100,000 orders (one line each), 300,000 invoices (th
 issued one a day back over two years, due after 30 days), 300,000 payments and their
 allocations, and credit notes on 1 % of the invoices, with set-based INSERTs. Recent invoices
 are half open (some partly paid), older ones mostly settled with a few left long overdue; a
-payment per open invoice is on account (unapplied cash). Then it times, in-process:
+payment per open invoice is on account (unapplied cash). Lines are VAT-exempt (0 %: the tax
+plays no part in the aging, which counts the gross). Then it times, in-process:
 
 - the aging statement itself (`compute_aging`) today and 30 days ago,
 - the `receivablesAging` GraphQL query (totals and the first page of 100 rows) as the BU's
@@ -103,10 +104,10 @@ def _load() -> dict[str, float]:
             f"""
             INSERT INTO ledger_order (number, account_id, contract_number, external_reference,
                 customer_reference, notes, status, invoice_basis, order_date, confirmed,
-                confirmed_by, total, total_group, invoiced_amount, {converted},
-                created_at, updated_at)
+                confirmed_by, net_total, tax_total, total, total_group, invoiced_amount,
+                {converted}, created_at, updated_at)
             SELECT 'SO-' || lpad(o::text, 8, '0'), a.ids[1 + o %% {ACCOUNTS}], '', '', '', '',
-                   'DELIVERED', 'DELIVERED', d.day, true, 'bench', t.total,
+                   'DELIVERED', 'DELIVERED', d.day, true, 'bench', t.total, 0, t.total,
                    round(t.total * 8, 2), t.total, 'EUR', 'CNY', d.day, 8, d.day, 'SPOT',
                    now(), now()
             FROM generate_series(1, %s) AS o, {accounts} AS a(ids)
@@ -124,8 +125,8 @@ def _load() -> dict[str, float]:
             """
             INSERT INTO ledger_orderline (order_id, position, material_id, material_code, unit,
                 description, quantity, unit_price, amount, amount_group, delivered_quantity,
-                invoiced_quantity)
-            SELECT id, 1, 1, 'M-001', 'PCE', '', 1, total, total, total_group, 1, 1
+                invoiced_quantity, tax_code, tax_rate, tax_amount)
+            SELECT id, 1, 1, 'M-001', 'PCE', '', 1, total, total, total_group, 1, 1, 'exempt', 0, 0
             FROM ledger_order
             """,
         )
@@ -133,14 +134,14 @@ def _load() -> dict[str, float]:
             "invoices",
             f"""
             INSERT INTO ledger_invoice (number, order_id, account_id, status, notes, issue_date,
-                due_date, payment_terms, payment_days, total, total_group, credited_amount,
-                paid_amount, open_amount, open_amount_group, last_settled_on, closed_on,
-                {converted}, created_at, updated_at)
+                due_date, payment_terms, payment_days, net_total, tax_total, total, total_group,
+                credited_amount, paid_amount, open_amount, open_amount_group, last_settled_on,
+                closed_on, {converted}, created_at, updated_at)
             SELECT 'INV-' || lpad(i::text, 8, '0'), o.id, o.account_id,
                    CASE WHEN x.open = 0 THEN 'PAID'
                         WHEN x.paid > 0 OR x.credited > 0 THEN 'PARTIALLY_PAID'
                         ELSE 'ISSUED' END,
-                   '', x.issued, x.issued + 30, '30 Tage netto', 30, x.total,
+                   '', x.issued, x.issued + 30, '30 Tage netto', 30, x.total, 0, x.total,
                    round(x.total * x.rate, 2), x.credited, x.paid, x.open,
                    round(x.open * x.rate, 2), x.settled, CASE WHEN x.open = 0 THEN x.settled END,
                    'EUR', 'CNY', x.issued, x.rate, x.issued, 'SPOT',
@@ -197,10 +198,11 @@ def _load() -> dict[str, float]:
             "credit notes",
             """
             INSERT INTO ledger_creditnote (number, invoice_id, account_id, status, issue_date,
-                reason, amount, amount_group, currency, group_currency, fx_date, fx_rate,
-                fx_rate_date, fx_rate_type, created_at)
+                reason, amount, net_amount, tax_amount, amount_group, currency,
+                group_currency, fx_date, fx_rate, fx_rate_date, fx_rate_type, created_at)
             SELECT 'CN-' || substr(number, 5), id, account_id, 'ISSUED',
                    least(issue_date + 5, current_date), 'Rabatt', credited_amount,
+                   credited_amount, 0,
                    round(credited_amount * fx_rate, 2), 'EUR', 'CNY', issue_date, fx_rate,
                    issue_date, 'SPOT', now()
             FROM ledger_invoice WHERE credited_amount > 0

@@ -26,6 +26,7 @@ from crm.masterdata.models import (
     PriceListStatus,
     PriceScope,
     RateType,
+    SalesPolicy,
     UnitOfMeasure,
 )
 from crm.platform.accounts.models import Membership, Role, User
@@ -294,9 +295,10 @@ def _load_group() -> Group:
             domains=[f"{code}.{GROUP_CODE}.localhost"],
         )
     with transaction.atomic():
-        _load_master_data(group)
+        load_master_data(group)
         demo_customers(group)
         install_default_policy(group)
+        load_sales_policies(group)
         _load_people(group)
     return group
 
@@ -314,7 +316,12 @@ DEMO_PEOPLE: dict[str, list[tuple[str, str | None]]] = {
     "de.support": [("back_support", "de")],
     "de.legal": [("legal", "de")],
     "de.finance": [("finance", "de")],
+    "de.delivery": [("delivery", "de")],
+    "jp.manager": [("bu_manager", "jp")],
     "jp.sales": [("front_sales", "jp")],
+    "jp.legal": [("legal", "jp")],
+    "jp.finance": [("finance", "jp")],
+    "jp.delivery": [("delivery", "jp")],
     "us.sales": [("front_sales", "us")],
 }
 
@@ -344,7 +351,23 @@ def _load_people(group: Group) -> None:
             )
 
 
-def _load_master_data(group: Group) -> None:
+# The largest discount without an approval, in percent, per role in every subsidiary.
+SALES_POLICIES = {"front_sales": Decimal("5"), "bu_manager": Decimal("15")}
+
+
+def load_sales_policies(group: Group) -> None:
+    """The subsidiaries' discount limits (kept per cell, like the roles they name)."""
+    roles = {role.code: role for role in Role.objects.filter(group=group, code__in=SALES_POLICIES)}
+    for unit in BusinessUnit.objects.filter(group=group).exclude(code="hq"):
+        for role, limit in SALES_POLICIES.items():
+            SalesPolicy.objects.update_or_create(
+                business_unit=unit,
+                role=roles[role],
+                defaults={"group": group, "max_discount": limit},
+            )
+
+
+def load_master_data(group: Group) -> None:
     materials = {}
     for code, unit, (en, zh, de, ja) in MATERIALS:
         materials[code], _created = Material.objects.update_or_create(
@@ -363,7 +386,11 @@ def _load_master_data(group: Group) -> None:
     lists = [
         ("GROUP-2026", "Group list 2026", "CNY", PriceScope.GROUP, None, None, GROUP_PRICES_CNY)
     ]
+    regions = set(Region.objects.values_list("code", flat=True))
+    units = set(BusinessUnit.objects.filter(group=group).values_list("code", flat=True))
     for code, name, currency, scope, region, bu, prices in [*lists, *LOCAL_LISTS]:
+        if (region and region not in regions) or (bu and bu not in units):
+            continue  # a market this deployment does not have (the test cells have no "us")
         price_list, _created = PriceList.objects.update_or_create(
             group=group,
             code=code,

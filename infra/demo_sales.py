@@ -29,9 +29,11 @@ from crm.tenants.models import BusinessUnit, Group
 from crm.tenants.opportunities.services import advance, create_opportunity
 
 CUSTOMERS = [
-    # code, legal name, country, industry
-    ("C-DE-0001", "Rheinwerk Anlagenbau GmbH", "DE", "MACHINERY"),
-    ("C-DE-0002", "Isar Medizintechnik AG", "DE", "MEDICAL"),
+    # code, legal name, country, industry, credit limit in the group currency (CNY)
+    ("C-DE-0001", "Rheinwerk Anlagenbau GmbH", "DE", "MACHINERY", Decimal("2000000.00")),
+    # A small limit: the quote-to-cash demo's second German order is blocked by credit control.
+    ("C-DE-0002", "Isar Medizintechnik AG", "DE", "MEDICAL", Decimal("150000.00")),
+    ("C-JP-0001", "Kansai Seimitsu Kikai K.K.", "JP", "MACHINERY", Decimal("3000000.00")),
 ]
 LEADS = [
     # first name, last name, company, e-mail, country, industry, source, minutes ago
@@ -69,14 +71,19 @@ LEADS = [
 
 
 def demo_customers(group: Group) -> dict[str, Customer]:
-    """The golden customers the German demo sells to: group master data, created with the rest
-    of it in every cell (HQ's are replicated; see crm.infra.demo)."""
+    """The golden customers the German and Japanese demos sell to: group master data, created
+    with the rest of it in every cell (HQ's are replicated; see crm.infra.demo)."""
     customers = {}
-    for code, name, country, industry in CUSTOMERS:
+    for code, name, country, industry, credit_limit in CUSTOMERS:
         customers[code], _created = Customer.objects.get_or_create(
             group=group,
             code=code,
-            defaults={"legal_name": name, "country": country, "industry": industry},
+            defaults={
+                "legal_name": name,
+                "country": country,
+                "industry": industry,
+                "credit_limit": credit_limit,
+            },
         )
     return customers
 

@@ -11,13 +11,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import psycopg
 from honcho.manager import Manager
 from honcho.printer import Printer
 
-from crm.infra import endpoints, services
+from crm.infra import demo_q2c, endpoints, services
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
@@ -101,6 +102,8 @@ def main() -> int:
             "Ctrl-C stops everything.\n",
             flush=True,
         )
+        # The quote-to-cash demo goes through the API, so it runs once the cells answer.
+        threading.Thread(target=demo_q2c.main, name="demo-q2c", daemon=True).start()
         manager.loop()
         return manager.returncode or 0
     finally:

@@ -34,7 +34,7 @@ _SCOPE_RANK = {PriceScope.BUSINESS_UNIT: 0, PriceScope.REGION: 1, PriceScope.GRO
 @dataclass(frozen=True)
 class ResolvedPrice:
     material_id: int
-    price: Money  # in the BU's currency, rounded to its minor units
+    price: Money  # in the BU's (or the asked) currency, rounded to its minor units
     price_list_code: str
     source: Money  # as written on the price list (the break's amount when one applies)
     conversion: fx.Conversion | None  # set when the list was in another currency
@@ -93,9 +93,11 @@ def resolve_prices(
     material_ids: Iterable[int],
     on: datetime.date,
     with_breaks: bool = False,
+    currency: str | None = None,
 ) -> dict[int, ResolvedPrice | CrmError]:
     """The unit price of each material for `business_unit` on `on` for a quantity of 1; a
-    typed error where none is. `with_breaks` adds the volume prices, for `ResolvedPrice.at`."""
+    typed error where none is. `with_breaks` adds the volume prices, for `ResolvedPrice.at`.
+    Prices are in `currency` (default: the BU's), converted from the list's at `on`'s rate."""
 
     ids = list(dict.fromkeys(material_ids))
     lists = _applicable_lists(business_unit, on)
@@ -110,7 +112,8 @@ def resolve_prices(
             best[item.material_id] = item
     breaks = _breaks_of(best.values()) if with_breaks else {}
     by_id = {pl.pk: pl for pl in lists}
-    conversion_rate: fx.Rate | CrmError | None = None
+    target = currency or business_unit.currency
+    rates: dict[str, fx.Rate | CrmError] = {}
     result: dict[int, ResolvedPrice | CrmError] = {}
     for material_id in ids:
         chosen = best.get(material_id)
@@ -122,23 +125,21 @@ def resolve_prices(
         price_list = by_id[chosen.price_list_id]
         source = Money(chosen.amount, price_list.currency)
         conversion = None
-        if price_list.currency != business_unit.currency:
-            if conversion_rate is None:
+        if price_list.currency != target:
+            if price_list.currency not in rates:
                 try:
-                    conversion_rate = fx.rate_for(
-                        group=business_unit.group,
-                        base=price_list.currency,
-                        quote=business_unit.currency,
-                        on=on,
+                    rates[price_list.currency] = fx.rate_for(
+                        group=business_unit.group, base=price_list.currency, quote=target, on=on
                     )
                 except CrmError as error:
-                    conversion_rate = error
+                    rates[price_list.currency] = error
+            conversion_rate = rates[price_list.currency]
             if isinstance(conversion_rate, CrmError):
                 result[material_id] = conversion_rate
                 continue
             conversion = fx.Conversion(
                 source=source,
-                result=Money(source.amount * conversion_rate.rate, business_unit.currency),
+                result=Money(source.amount * conversion_rate.rate, target),
                 rate=conversion_rate,
             )
         price = round_money(conversion.result if conversion else source)

@@ -16,3 +16,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # name unresolvable *.cells.example endpoints), never to demo cells running on this machine.
 CELL_ENDPOINTS: dict[str, str] = {}
 REPLICATION_ENABLED = False  # (the test worker does not push; the tests call what they test)
+# Webhooks retry on a short schedule (the same code; tests and the test worker need not wait).
+AUTOMATION_WEBHOOK_ATTEMPTS = 4
+AUTOMATION_WEBHOOK_BACKOFF = 0.4

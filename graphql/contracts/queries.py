@@ -9,6 +9,7 @@ import graphene
 from django.db.models import QuerySet
 from graphene import relay
 
+from crm.graphql.contracts.loaders import contract_loaders
 from crm.graphql.contracts.types import (
     ApprovalConnection,
     ApprovalDelegation,
@@ -104,6 +105,7 @@ class ContractQueries(graphene.ObjectType):
             )
         except CrmError as error:
             raise graphql_error(error) from error
+        contract_loaders(info).expect_contracts(page.records)
         connection: ContractConnection = connection_from_page(ContractConnection, page)
         return connection
 

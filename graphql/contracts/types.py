@@ -8,6 +8,7 @@ import graphene
 from graphene import relay
 from graphql_relay import to_global_id
 
+from crm.graphql.contracts.loaders import contract_loaders
 from crm.graphql.core.ids import BusinessUnitScopedId, scoped_global_id
 from crm.graphql.core.pagination import CountedConnection
 from crm.graphql.core.permissions import permissions_field
@@ -15,7 +16,7 @@ from crm.graphql.core.types import Money
 from crm.graphql.opportunities.loaders import opportunity_loaders
 from crm.graphql.opportunities.types import DealAccount, DealUser
 from crm.graphql.quotes.types import money
-from crm.tenants.contracts import models, services
+from crm.tenants.contracts import models
 from crm.tenants.contracts.access import APPROVAL, APPROVAL_FLOW, CONTRACT
 
 ContractStatus = graphene.Enum.from_enum(models.ContractStatus)
@@ -246,19 +247,16 @@ class Contract(BusinessUnitScopedId, graphene.ObjectType):
         ]
 
     @staticmethod
-    def resolve_payment_plan(root: models.Contract, _info: graphene.ResolveInfo) -> list[Any]:
-        return services.payment_plan(root)
+    def resolve_payment_plan(root: models.Contract, info: graphene.ResolveInfo) -> list[Any]:
+        return contract_loaders(info).payment_plans.load(root.pk)
 
     @staticmethod
-    def resolve_approvals(root: models.Contract, _info: graphene.ResolveInfo) -> list[Any]:
-        latest = root.approval_requests.order_by("-created_at", "-id").first()
-        if latest is None:
-            return []
-        return list(latest.tasks.select_related("request", "contract").order_by("position"))
+    def resolve_approvals(root: models.Contract, info: graphene.ResolveInfo) -> list[Any]:
+        return contract_loaders(info).approvals.load(root.pk)
 
     @staticmethod
-    def resolve_events(root: models.Contract, _info: graphene.ResolveInfo) -> list[Any]:
-        return list(root.events.select_related("task").order_by("at", "id"))
+    def resolve_events(root: models.Contract, info: graphene.ResolveInfo) -> list[Any]:
+        return contract_loaders(info).events.load(root.pk)
 
     @staticmethod
     def resolve_signed_by(root: models.Contract, info: graphene.ResolveInfo) -> object:

@@ -18,6 +18,7 @@ from crm.platform.permissions.engine import Access
 from crm.tenants.ledger.models import (
     Allocation,
     CreditNote,
+    CreditNoteTax,
     Delivery,
     Invoice,
     InvoiceLine,
@@ -67,6 +68,7 @@ class LedgerLoaders:
     def expect_credit_notes(self, notes: Iterable[CreditNote]) -> None:
         for note in notes:
             self.accounts.expect([note.account_id])
+            self.credit_note_taxes.expect([note.pk])
             if note.owner_id:
                 self.users.expect([note.owner_id])
             self.invoices.expect([note.invoice_id])
@@ -173,7 +175,19 @@ class LedgerLoaders:
     def invoice_credit_notes(self) -> BatchLoader[int, list[CreditNote]]:
         def batch(ids: list[int]) -> dict[int, list[CreditNote]]:
             records = CreditNote.objects.filter(invoice_id__in=ids).order_by("id")
-            return _by(records, ids, "invoice_id")
+            found = _by(records, ids, "invoice_id")
+            self.credit_note_taxes.expect(note.pk for notes in found.values() for note in notes)
+            return found
+
+        return BatchLoader(batch)
+
+    @cached_property
+    def credit_note_taxes(self) -> BatchLoader[int, list[CreditNoteTax]]:
+        def batch(ids: list[int]) -> dict[int, list[CreditNoteTax]]:
+            records = CreditNoteTax.objects.filter(credit_note_id__in=ids).order_by(
+                "credit_note_id", "-tax_rate", "tax_code"
+            )
+            return _by(records, ids, "credit_note_id")
 
         return BatchLoader(batch)
 

@@ -1,5 +1,5 @@
 """Ledger queries: one document by id, the documents you may view (filtered, keyset-paged,
-newest first) and the receivables aging.
+newest first), the receivables aging, and the integration events (graphql/ledger/integration.py).
 
 Filters are allowed only on fields the caller can read in every document they may view
 (FIELD_FORBIDDEN otherwise), so a filter never reveals a hidden value. `customer` is a golden
@@ -20,6 +20,7 @@ from crm.graphql.core.errors import graphql_error
 from crm.graphql.core.ids import pk_of
 from crm.graphql.core.pagination import Ordering, connection_from_page, keyset_page
 from crm.graphql.core.permissions import caller
+from crm.graphql.ledger.integration import IntegrationQueries
 from crm.graphql.ledger.loaders import ledger_loaders
 from crm.graphql.ledger.types import (
     CreditNote,
@@ -210,7 +211,7 @@ def _connection_field(connection: type[Any], filter_type: type[Any], text: str) 
     )
 
 
-class LedgerQueries(graphene.ObjectType):
+class LedgerQueries(IntegrationQueries, graphene.ObjectType):
     order = graphene.Field(Order, id=graphene.ID(required=True), description="One order.")
     orders = _connection_field(
         OrderConnection, OrderFilter, "The business unit's orders you may view; newest first."

@@ -4,6 +4,8 @@ Governed fields (tenants/ledger/access.py) are null with FIELD_FORBIDDEN where t
 them; relations load through the ledger loaders (graphql/ledger/loaders.py). Amounts are Money
 at the currency's minor units (unit prices keep their finer precision); every document shows
 its amounts in the group currency too, and `conversion` says at which rate of which date.
+Lines are net with their tax (code, rate, amount); documents show net, tax and the gross total,
+and their tax by rate (`taxes`), as a German invoice states 19 % and 7 % VAT apart.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from crm.tenants.ledger import models
 from crm.tenants.ledger.access import CREDIT_NOTE, INVOICE, ORDER, PAYMENT
 from crm.tenants.ledger.receivables import BUCKETS, Aging
 from crm.tenants.ledger.receivables import AgingRow as AgingRowValue
+from crm.tenants.ledger.taxes import TaxPart, by_rate, plain
 from crm.tenants.localcustomers.models import LocalCustomer
 
 OrderStatus = graphene.Enum.from_enum(models.OrderStatus)
@@ -117,6 +120,40 @@ def _conversion(root: models.Converted, _info: graphene.ResolveInfo) -> models.C
     return root if root.fx_rate is not None else None
 
 
+class TaxBreakdown(graphene.ObjectType):
+    """A document's net and tax at one rate."""
+
+    code = graphene.String(required=True, description="The BU's tax rate code.")
+    rate = graphene.Decimal(required=True, description="In %.")
+    net = graphene.Field(Money, required=True)
+    tax = graphene.Field(Money, required=True)
+    gross = graphene.Field(Money, required=True)
+
+    @staticmethod
+    def resolve_code(root: tuple[TaxPart, str], _info: graphene.ResolveInfo) -> str:
+        return root[0].code
+
+    @staticmethod
+    def resolve_rate(root: tuple[TaxPart, str], _info: graphene.ResolveInfo) -> Decimal:
+        return root[0].rate
+
+    @staticmethod
+    def resolve_net(root: tuple[TaxPart, str], _info: graphene.ResolveInfo) -> object:
+        return money(root[0].net, root[1])
+
+    @staticmethod
+    def resolve_tax(root: tuple[TaxPart, str], _info: graphene.ResolveInfo) -> object:
+        return money(root[0].tax, root[1])
+
+    @staticmethod
+    def resolve_gross(root: tuple[TaxPart, str], _info: graphene.ResolveInfo) -> object:
+        return money(root[0].gross, root[1])
+
+
+def _breakdown(parts: list[TaxPart], currency: str) -> list[tuple[TaxPart, str]]:
+    return [(part, currency) for part in parts]
+
+
 class DocumentReference(graphene.ObjectType):
     """Another document by its id and number (e.g. the invoice an allocation settles)."""
 
@@ -157,8 +194,12 @@ class OrderLine(graphene.ObjectType):
     description = graphene.String(required=True)
     quantity = graphene.Decimal(required=True)
     unit_price = graphene.Field(Money, required=True)
-    amount = graphene.Field(Money, required=True)
-    amount_group = graphene.Field(Money, required=True)
+    amount = graphene.Field(Money, required=True, description="Net.")
+    amount_group = graphene.Field(Money, required=True, description="Net, in group currency.")
+    tax_code = graphene.String(required=True, description="The BU's tax rate code.")
+    tax_rate = graphene.Decimal(required=True, description="In %, from the contract's quote.")
+    tax_amount = graphene.Field(Money, required=True)
+    gross_amount = graphene.Field(Money, required=True, description="Net + tax.")
     delivered_quantity = graphene.Decimal(required=True)
     invoiced_quantity = graphene.Decimal(
         required=True, description="Taken by invoices not cancelled (drafts too)."
@@ -184,6 +225,18 @@ class OrderLine(graphene.ObjectType):
     @staticmethod
     def resolve_amount_group(root: models.OrderLine, _info: graphene.ResolveInfo) -> object:
         return money(root.amount_group, root.order.group_currency)
+
+    @staticmethod
+    def resolve_tax_rate(root: models.OrderLine, _info: graphene.ResolveInfo) -> Decimal:
+        return plain(root.tax_rate)
+
+    @staticmethod
+    def resolve_tax_amount(root: models.OrderLine, _info: graphene.ResolveInfo) -> object:
+        return money(root.tax_amount, root.order.currency)
+
+    @staticmethod
+    def resolve_gross_amount(root: models.OrderLine, _info: graphene.ResolveInfo) -> object:
+        return money(root.amount + root.tax_amount, root.order.currency)
 
     @staticmethod
     def resolve_deliveries(root: models.OrderLine, info: graphene.ResolveInfo) -> object:
@@ -215,8 +268,11 @@ class Order(BusinessUnitScopedId, graphene.ObjectType):
     order_date = graphene.Date()
     confirmed = graphene.Boolean()
     confirmed_at = graphene.DateTime()
-    total = graphene.Field(Money, description="In the order's currency.")
-    total_group = graphene.Field(Money, description="In the group's currency.")
+    net_total = graphene.Field(Money, description="The lines' net amounts.")
+    tax_total = graphene.Field(Money, description="The lines' tax.")
+    taxes = graphene.List(graphene.NonNull(TaxBreakdown), description="Net and tax by rate.")
+    total = graphene.Field(Money, description="Gross (net + tax), in the order's currency.")
+    total_group = graphene.Field(Money, description="The gross in the group's currency.")
     conversion = graphene.Field(DocumentConversion, resolver=_conversion)
     invoiced_amount = graphene.Field(Money, description="What issued invoices took from it.")
     lines = graphene.List(graphene.NonNull(OrderLine))
@@ -246,6 +302,19 @@ class Order(BusinessUnitScopedId, graphene.ObjectType):
     @staticmethod
     def resolve_invoice_basis(root: models.Order, _info: graphene.ResolveInfo) -> object:
         return models.InvoiceBasis(root.invoice_basis)
+
+    @staticmethod
+    def resolve_net_total(root: models.Order, _info: graphene.ResolveInfo) -> object:
+        return money(root.net_total, root.currency)
+
+    @staticmethod
+    def resolve_tax_total(root: models.Order, _info: graphene.ResolveInfo) -> object:
+        return money(root.tax_total, root.currency)
+
+    @staticmethod
+    def resolve_taxes(root: models.Order, info: graphene.ResolveInfo) -> object:
+        lines = ledger_loaders(info).order_lines.load(root.pk)
+        return _breakdown(by_rate(lines), root.currency)
 
     @staticmethod
     def resolve_total(root: models.Order, _info: graphene.ResolveInfo) -> object:
@@ -297,8 +366,12 @@ class InvoiceLine(graphene.ObjectType):
     material_code = graphene.String(required=True)
     quantity = graphene.Decimal(required=True)
     unit_price = graphene.Field(Money, required=True)
-    amount = graphene.Field(Money, required=True)
-    amount_group = graphene.Field(Money, description="Null until the invoice is issued.")
+    amount = graphene.Field(Money, required=True, description="Net.")
+    amount_group = graphene.Field(Money, description="Net; null until the invoice is issued.")
+    tax_code = graphene.String(required=True)
+    tax_rate = graphene.Decimal(required=True, description="In %, the order line's.")
+    tax_amount = graphene.Field(Money, required=True)
+    gross_amount = graphene.Field(Money, required=True, description="Net + tax.")
 
     @staticmethod
     def resolve_order_line(root: models.InvoiceLine, _info: graphene.ResolveInfo) -> str:
@@ -319,6 +392,18 @@ class InvoiceLine(graphene.ObjectType):
     @staticmethod
     def resolve_amount_group(root: models.InvoiceLine, _info: graphene.ResolveInfo) -> object:
         return money(root.amount_group, root.invoice.group_currency)
+
+    @staticmethod
+    def resolve_tax_rate(root: models.InvoiceLine, _info: graphene.ResolveInfo) -> Decimal:
+        return plain(root.tax_rate)
+
+    @staticmethod
+    def resolve_tax_amount(root: models.InvoiceLine, _info: graphene.ResolveInfo) -> object:
+        return money(root.tax_amount, root.invoice.currency)
+
+    @staticmethod
+    def resolve_gross_amount(root: models.InvoiceLine, _info: graphene.ResolveInfo) -> object:
+        return money(root.amount + root.tax_amount, root.invoice.currency)
 
 
 class Allocation(graphene.ObjectType):
@@ -360,7 +445,10 @@ class CreditNote(BusinessUnitScopedId, graphene.ObjectType):
     owner = graphene.Field(DealUser)
     issue_date = graphene.Date()
     reason = graphene.String()
-    amount = graphene.Field(Money)
+    amount = graphene.Field(Money, description="Gross: net + tax credited.")
+    net_amount = graphene.Field(Money)
+    tax_amount = graphene.Field(Money, description="The invoice's tax, in proportion.")
+    taxes = graphene.List(graphene.NonNull(TaxBreakdown), description="Net and tax by rate.")
     amount_group = graphene.Field(Money)
     conversion = graphene.Field(DocumentConversion, resolver=_conversion)
     permissions = permissions_field(CREDIT_NOTE)
@@ -380,6 +468,25 @@ class CreditNote(BusinessUnitScopedId, graphene.ObjectType):
     @staticmethod
     def resolve_amount(root: models.CreditNote, _info: graphene.ResolveInfo) -> object:
         return money(root.amount, root.currency)
+
+    @staticmethod
+    def resolve_net_amount(root: models.CreditNote, _info: graphene.ResolveInfo) -> object:
+        return money(root.net_amount, root.currency)
+
+    @staticmethod
+    def resolve_tax_amount(root: models.CreditNote, _info: graphene.ResolveInfo) -> object:
+        return money(root.tax_amount, root.currency)
+
+    @staticmethod
+    def resolve_taxes(root: models.CreditNote, info: graphene.ResolveInfo) -> object:
+        parts = ledger_loaders(info).credit_note_taxes.load(root.pk)
+        return [
+            (
+                TaxPart(part.tax_code, plain(part.tax_rate), part.net_amount, part.tax_amount),
+                root.currency,
+            )
+            for part in parts
+        ]
 
     @staticmethod
     def resolve_amount_group(root: models.CreditNote, _info: graphene.ResolveInfo) -> object:
@@ -406,7 +513,10 @@ class Invoice(BusinessUnitScopedId, graphene.ObjectType):
     issue_date = graphene.Date()
     due_date = graphene.Date()
     payment_terms = graphene.String(description="The account's terms when it was issued.")
-    total = graphene.Field(Money)
+    net_total = graphene.Field(Money, description="The lines' net amounts.")
+    tax_total = graphene.Field(Money, description="The lines' tax.")
+    taxes = graphene.List(graphene.NonNull(TaxBreakdown), description="Net and tax by rate.")
+    total = graphene.Field(Money, description="Gross (net + tax): what is owed.")
     total_group = graphene.Field(Money)
     conversion = graphene.Field(DocumentConversion, resolver=_conversion)
     credited_amount = graphene.Field(Money)
@@ -434,6 +544,19 @@ class Invoice(BusinessUnitScopedId, graphene.ObjectType):
     @staticmethod
     def resolve_status(root: models.Invoice, _info: graphene.ResolveInfo) -> object:
         return models.InvoiceStatus(root.status)
+
+    @staticmethod
+    def resolve_net_total(root: models.Invoice, _info: graphene.ResolveInfo) -> object:
+        return money(root.net_total, root.currency)
+
+    @staticmethod
+    def resolve_tax_total(root: models.Invoice, _info: graphene.ResolveInfo) -> object:
+        return money(root.tax_total, root.currency)
+
+    @staticmethod
+    def resolve_taxes(root: models.Invoice, info: graphene.ResolveInfo) -> object:
+        lines = ledger_loaders(info).invoice_lines.load(root.pk)
+        return _breakdown(by_rate(lines), root.currency)
 
     @staticmethod
     def resolve_total(root: models.Invoice, _info: graphene.ResolveInfo) -> object:

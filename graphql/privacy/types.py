@@ -16,6 +16,7 @@ from crm.regions.privacy import models
 from crm.regions.privacy.access import DATA_SUBJECT_REQUEST, RETENTION_POLICY
 from crm.regions.privacy.requests import matches
 from crm.tenants.personaldata import models as consent_models
+from crm.tenants.personaldata.documents import LegalHold
 from crm.tenants.personaldata.identifiers import IdentifierType
 from crm.tenants.personaldata.retention import RetentionRecordType
 
@@ -29,6 +30,9 @@ RequestKind = graphene.Enum.from_enum(models.RequestKind, name="DataSubjectReque
 RequestStatus = graphene.Enum.from_enum(models.RequestStatus, name="DataSubjectRequestStatus")
 SubjectIdentifierType = graphene.Enum.from_enum(IdentifierType, name="SubjectIdentifierType")
 RetentionRecordTypeEnum = graphene.Enum.from_enum(RetentionRecordType, name="RetentionRecordType")
+LegalHoldEnum = graphene.Enum.from_enum(
+    LegalHold, name="LegalHold", description="Why an erasure kept a text as it is."
+)
 
 
 def _enum(choices: Any, value: str) -> Any:
@@ -95,11 +99,19 @@ def consent_entries(values: list[dict[str, Any]] | None) -> list[dict[str, Any]]
 
 
 class RequestResult(graphene.ObjectType):
-    """How many records of a kind a request found, exported or erased in one business unit."""
+    """How many records of a kind a request found, exported or erased in one business unit; or,
+    with `legalHold`, how many texts of a kind of document an erasure kept, and why."""
 
     business_unit = graphene.String(required=True)
     record_type = graphene.String(required=True)
     count = graphene.Int(required=True)
+    legal_hold = graphene.Field(
+        LegalHoldEnum, description="Kept as it is: the law makes the organisation keep it."
+    )
+
+    @staticmethod
+    def resolve_legal_hold(root: Any, _info: graphene.ResolveInfo) -> Any:
+        return LegalHold(root.legal_hold) if root.legal_hold else None
 
 
 class RequestExport(graphene.ObjectType):
@@ -169,7 +181,15 @@ class DataSubjectRequest(graphene.ObjectType):
 
     @staticmethod
     def resolve_result(root: models.DataSubjectRequest, _info: graphene.ResolveInfo) -> Any:
-        return [RequestResult(**entry) for entry in root.result or []]
+        return [
+            RequestResult(
+                business_unit=entry["business_unit"],
+                record_type=entry["record_type"],
+                count=entry["count"],
+                legal_hold=entry.get("legal_hold"),
+            )
+            for entry in root.result or []
+        ]
 
     @staticmethod
     def resolve_matches(root: models.DataSubjectRequest, info: graphene.ResolveInfo) -> Any:
@@ -235,6 +255,10 @@ class RetentionReportEntry(graphene.ObjectType):
     contacts = graphene.Int(required=True)
     leads = graphene.Int(required=True)
     activities = graphene.Int(required=True)
+    documents = graphene.Int(
+        required=True,
+        description="Quotes, contracts, orders, invoices, credit notes, payments (texts blanked).",
+    )
 
     @staticmethod
     def resolve_record_type(root: Any, _info: graphene.ResolveInfo) -> Any:
@@ -253,6 +277,7 @@ def report_entries(report: list[dict[str, Any]]) -> list[RetentionReportEntry]:
             contacts=entry["contacts"],
             leads=entry["leads"],
             activities=entry["activities"],
+            documents=entry.get("documents", 0),
         )
         for entry in report
     ]

@@ -1,6 +1,6 @@
 """GraphQL types of a BU's quotes, their lines and tax rates. Governed fields (see
-tenants/quotes/access.py) are null with FIELD_FORBIDDEN where the policy hides them (the
-margin, for front-end sales by default)."""
+tenants/quotes/access.py) are null with FIELD_FORBIDDEN where the policy hides them (by
+default the margin and a line's cost, for everyone but HQ, the BU's managers and finance)."""
 
 from __future__ import annotations
 

@@ -64,6 +64,7 @@ class ErrorCode(enum.StrEnum):
     QUOTE_NOT_ACCEPTED = "QUOTE_NOT_ACCEPTED"
     TAX_RATE_NOT_FOUND = "TAX_RATE_NOT_FOUND"
     CONTRACT_NOT_APPROVED = "CONTRACT_NOT_APPROVED"
+    CONTRACT_NOT_SIGNED = "CONTRACT_NOT_SIGNED"
     NOT_AN_APPROVER = "NOT_AN_APPROVER"
     # Orders, invoices, payments (#7).
     ORDER_NOT_CONFIRMED = "ORDER_NOT_CONFIRMED"
@@ -73,6 +74,10 @@ class ErrorCode(enum.StrEnum):
     CREDIT_NOTE_EXCEEDS_INVOICE = "CREDIT_NOTE_EXCEEDS_INVOICE"
     PAYMENT_OVER_ALLOCATED = "PAYMENT_OVER_ALLOCATED"
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    # Credit control (#7).
+    CREDIT_LIMIT_EXCEEDED = "CREDIT_LIMIT_EXCEEDED"
+    CREDIT_CHECK_UNAVAILABLE = "CREDIT_CHECK_UNAVAILABLE"
+    CREDIT_NOT_BLOCKED = "CREDIT_NOT_BLOCKED"
 
 
 MESSAGES: dict[ErrorCode, Promise] = {
@@ -175,6 +180,9 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ErrorCode.CONTRACT_NOT_APPROVED: _(
         "The contract is %(status)s: it can be signed only once it is approved."
     ),
+    ErrorCode.CONTRACT_NOT_SIGNED: _(
+        "Contract %(contract)s is %(status)s: orders are made from signed contracts only."
+    ),
     ErrorCode.NOT_AN_APPROVER: _("You cannot decide this approval: %(reason)s"),
     ErrorCode.ORDER_NOT_CONFIRMED: _("Order %(order)s is not confirmed yet."),
     ErrorCode.DELIVERY_EXCEEDS_ORDER: _(
@@ -195,6 +203,18 @@ MESSAGES: dict[ErrorCode, Promise] = {
     ),
     ErrorCode.CURRENCY_MISMATCH: _(
         "%(object)s %(number)s is in %(currency)s, not in %(expected)s."
+    ),
+    ErrorCode.CREDIT_LIMIT_EXCEEDED: _(
+        "Order %(order)s is over the credit limit of customer %(customer)s: exposure "
+        "%(exposure)s plus this order %(amount)s is more than the limit of %(limit)s "
+        "%(currency)s. Finance can release it."
+    ),
+    ErrorCode.CREDIT_CHECK_UNAVAILABLE: _(
+        "The credit check of order %(order)s could not be completed: %(reason)s. The order "
+        "stays unconfirmed; finance can release it."
+    ),
+    ErrorCode.CREDIT_NOT_BLOCKED: _(
+        "Order %(order)s is not waiting for a credit release: nothing to release."
     ),
 }
 

@@ -355,7 +355,13 @@ QUOTE_SYSTEM = dict.fromkeys(
     ),
     "read",
 )
+# The margin (net minus standard cost) and a line's unit cost are for HQ, the BU's managers
+# (who approve discounts against it) and finance; everyone else works on quotes without them:
+# front-end sales, back-end support (the seed scenario: "never sees margin"), legal, delivery
+# and integrations. Whoever sees a line's margin can work out its cost, so the two go together.
+MARGIN_READERS = (GROUP_ADMIN, DIRECTOR, AUDITOR, BU_MANAGER, FINANCE)
 NO_MARGIN = {"margin": "hidden"}
+SENT_ON = ("SENT", "ACCEPTED", "REJECTED", "EXPIRED")
 QUOTE = [
     *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
     RuleSpec(BU_MANAGER, BU, (V, C, E, ADV, RET, APP, EXP), default="write", fields=QUOTE_SYSTEM),
@@ -365,16 +371,31 @@ QUOTE = [
         FRONT_SALES, OWN, (V, C, E, ADV, RET), default="write", fields={**QUOTE_SYSTEM, **NO_MARGIN}
     ),
     # Back-end support prepares the lines (quote_line) and reads every quote of the BU.
-    RuleSpec(BACK_SUPPORT, BU, (V,)),
+    RuleSpec(BACK_SUPPORT, BU, (V,), fields=NO_MARGIN),
     RuleSpec(FINANCE, BU, (V, EXP)),
-    *_every((LEGAL, INTEGRATION), BU, (V,), fields=NO_MARGIN),
+    # Legal reads the offers the customer holds (from sent on), as it reads deals in
+    # negotiation and works on contracts from negotiation on.
+    *[RuleSpec(LEGAL, BU, (V,), stage, fields=NO_MARGIN) for stage in SENT_ON],
+    RuleSpec(INTEGRATION, BU, (V,), fields=NO_MARGIN),
     RuleSpec(DELIVERY, BU, (V,), stage="ACCEPTED", fields=NO_MARGIN),
 ]
+# What a line's writer gives is its material, quantity, discount and tax code; the rest is
+# priced.
+QUOTE_LINE_SYSTEM = dict.fromkeys(
+    ("unit_price", "price_source", "net", "gross", "unit_cost", "margin"), "read"
+)
 NO_COST_LINE = {"margin": "hidden", "unit_cost": "hidden"}
 QUOTE_LINE = [
     *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V,)),
-    *_every((BU_MANAGER, BACK_SUPPORT), BU, (V, C, E, D), default="write"),
-    RuleSpec(FRONT_SALES, BU, (V, C, E, D), default="write", fields=NO_COST_LINE),
+    RuleSpec(BU_MANAGER, BU, (V, C, E, D), default="write", fields=QUOTE_LINE_SYSTEM),
+    # Back-end support prepares the lines (the technical solution); front-end sales may too.
+    *_every(
+        (BACK_SUPPORT, FRONT_SALES),
+        BU,
+        (V, C, E, D),
+        default="write",
+        fields={**QUOTE_LINE_SYSTEM, **NO_COST_LINE},
+    ),
     RuleSpec(FINANCE, BU, (V,)),
     *_every((LEGAL, DELIVERY, INTEGRATION), BU, (V,), fields=NO_COST_LINE),
 ]
@@ -484,6 +505,9 @@ ORDER_SYSTEM = dict.fromkeys(
         "owner",
         "status",
         "confirmed",
+        "net_total",
+        "tax_total",
+        "taxes",
         "total",
         "total_group",
         "conversion",
@@ -511,6 +535,9 @@ INVOICE_SYSTEM = dict.fromkeys(
         "issue_date",
         "due_date",
         "payment_terms",
+        "net_total",
+        "tax_total",
+        "taxes",
         "total",
         "total_group",
         "conversion",
@@ -537,7 +564,19 @@ CREDIT_NOTE = [
         BU,
         (V, C, EXP),
         default="write",
-        fields=dict.fromkeys(("number", "account", "owner", "amount_group", "conversion"), "read"),
+        fields=dict.fromkeys(
+            (
+                "number",
+                "account",
+                "owner",
+                "net_amount",
+                "tax_amount",
+                "taxes",
+                "amount_group",
+                "conversion",
+            ),
+            "read",
+        ),
     ),
     RuleSpec(BU_MANAGER, BU, (V, EXP)),
     RuleSpec(FRONT_SALES, OWN, (V,)),
@@ -556,16 +595,73 @@ PAYMENT = [
         INTEGRATION, BU, (V, C), default="write", fields={**PAYMENT_SYSTEM, "allocations": "read"}
     ),
 ]
+# Events to the ERP and finance (webhooks) and their endpoints: the BU's managers configure the
+# endpoints and send events again (edit); integrators read what was sent and may ask for it
+# again; finance and HQ's auditors read.
+INTEGRATION_EVENT = [
+    RuleSpec(GROUP_ADMIN, G, (V, E)),
+    RuleSpec(AUDITOR, G, (V,)),
+    *_every((BU_MANAGER, INTEGRATION), BU, (V, E)),
+    RuleSpec(FINANCE, BU, (V,)),
+]
+INTEGRATION_ENDPOINT = [
+    RuleSpec(GROUP_ADMIN, G, (V, C, E), default="write"),
+    RuleSpec(AUDITOR, G, (V,)),
+    RuleSpec(BU_MANAGER, BU, (V, C, E), default="write"),
+    *_every((FINANCE, INTEGRATION), BU, (V,)),
+]
 LEDGER: dict[str, list[RuleSpec]] = {
     "order": ORDER,
     "invoice": INVOICE,
     "credit_note": CREDIT_NOTE,
     "payment": PAYMENT,
+    "integration_event": INTEGRATION_EVENT,
+    "integration_endpoint": INTEGRATION_ENDPOINT,
 }
 
-# Group-wide views across the cells (pipeline, lead sources, receivables): aggregates only, for
-# HQ's directors and the group's administrators.
-GROUP_VIEW = _every((GROUP_ADMIN, DIRECTOR), G, (V, EXP))
+# Credit control (#7): finance releases the orders credit control holds (approve a waiting
+# hold); the BU's managers and HQ see the holds, the releases and a customer's group-wide
+# exposure (`customerCreditExposure` needs the holds' view).
+CREDIT_CONTROL: dict[str, list[RuleSpec]] = {
+    "credit_hold": [
+        *LEDGER_HQ,
+        RuleSpec(FINANCE, BU, (V, APP, EXP), stage="WAITING"),
+        RuleSpec(FINANCE, BU, (V, EXP)),
+        RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    ],
+    "credit_release": [
+        *LEDGER_HQ,
+        RuleSpec(FINANCE, BU, (V, EXP)),
+        RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    ],
+}
+
+# Group-wide views across the cells (pipeline, lead sources, receivables, channel ROI, customer
+# distribution, RFM segments, receivables aging): aggregates only, for HQ's directors and the
+# group's administrators; the group's finance (a finance role held in the HQ BU) sees the money
+# owed and the customers' value.
+GROUP_VIEW = [
+    *_every((GROUP_ADMIN, DIRECTOR), G, (V, EXP)),
+    RuleSpec(
+        FINANCE,
+        BU,
+        (V, EXP),
+        default="hidden",
+        fields=dict.fromkeys(("receivables", "receivables_aging", "rfm"), "read"),
+    ),
+]
+
+# The BU's dashboards (crm.tenants.insights): the scope of a rule is how far its figures reach
+# (own: the customers one looks after), always within the records one may view. Managers and HQ
+# see them all; finance the customers' value and distribution; salespeople their own customers'
+# (the channel ROI weighs the BU's campaign budget: not theirs).
+NO_ROI = {"channel_roi": "hidden"}
+INSIGHT = [
+    *_every((GROUP_ADMIN, DIRECTOR, AUDITOR), G, (V, EXP)),
+    RuleSpec(BU_MANAGER, BU, (V, EXP)),
+    RuleSpec(FINANCE, BU, (V, EXP), fields=NO_ROI),
+    RuleSpec(FRONT_SALES, OWN, (V,), fields=NO_ROI),
+]
 
 # -- targets and sales dashboards (#7) ---------------------------------------------------------
 # Managers set the BU's targets; salespeople see their own and their teams' (and team leads
@@ -623,7 +719,9 @@ DEFAULT_POLICY: dict[str, list[RuleSpec]] = {
     **ADMINISTRATION,
     **PRIVACY,
     "group_view": GROUP_VIEW,
+    "insight": INSIGHT,
     **LEDGER,
+    **CREDIT_CONTROL,
     **PERFORMANCE,
 }
 

@@ -51,6 +51,8 @@ TENANT_APPS = [
     "crm.tenants.quotes",
     "crm.tenants.contracts",
     "crm.tenants.ledger",
+    "crm.tenants.creditcontrol",
+    "crm.tenants.insights",
     "crm.tenants.performance",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

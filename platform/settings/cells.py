@@ -27,6 +27,9 @@ CELL_ENDPOINTS: dict[str, str] = env.json(
 # How long the HQ cell waits for the other cells' answers to a group-wide view (seconds); a cell
 # that has not answered by then is reported as missing (TIMEOUT), never left out silently.
 GROUP_VIEW_TIMEOUT: float = env.float("GROUP_VIEW_TIMEOUT", default=2.0)
+# The same deadline for the credit check before an order is confirmed (a customer's exposure
+# from every cell); a cell that has not answered by then makes the check fail safe.
+CREDIT_CHECK_TIMEOUT: float = env.float("CREDIT_CHECK_TIMEOUT", default=2.0)
 
 # Replication of group master data from a group's home cell (crm.replication): entries per batch
 # (a batch is extended to the end of its last transaction, up to the maximum), HTTP time-out in

@@ -46,6 +46,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.regions.run_due_moves",
         "schedule": 60.0,
     },
+    # Webhook deliveries whose message was lost (worker or broker down at commit), every minute.
+    "automation-webhook-sweep": {
+        "task": "crm.tenants.automation.sweep_webhooks",
+        "schedule": 60.0,
+    },
     # Time-based automation rules (e.g. a new lead not contacted for 24 hours), every 5 minutes.
     "automation-time-rules": {
         "task": "crm.tenants.automation.scan_time_rules",
@@ -60,3 +65,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 FX_RATE_SOURCE = env.str("FX_RATE_SOURCE", default="")
 FX_RATE_SOURCE_OPTIONS = env.json("FX_RATE_SOURCE_OPTIONS", default={})
+
+# Webhooks (automation rules, integration events): attempts before a delivery is FAILED, the
+# back-off's first step and cap in seconds (doubling, with jitter), and how long past its due
+# time a PENDING delivery waits before the sweep queues it again.
+AUTOMATION_WEBHOOK_ATTEMPTS = env.int("AUTOMATION_WEBHOOK_ATTEMPTS", default=9)
+AUTOMATION_WEBHOOK_BACKOFF = env.float("AUTOMATION_WEBHOOK_BACKOFF", default=30.0)
+AUTOMATION_WEBHOOK_BACKOFF_MAX = env.float("AUTOMATION_WEBHOOK_BACKOFF_MAX", default=3600.0)
+AUTOMATION_WEBHOOK_STUCK_AFTER = env.float("AUTOMATION_WEBHOOK_STUCK_AFTER", default=300.0)

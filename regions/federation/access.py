@@ -18,7 +18,17 @@ GROUP_VIEW = register(
         graphql_type="GroupView",
         fields=tuple(
             GovernedField(name)
-            for name in ("pipeline", "lead_sources", "receivables", "funnel", "performance")
+            for name in (
+                "pipeline",
+                "lead_sources",
+                "receivables",
+                "channel_roi",
+                "customer_distribution",
+                "rfm",
+                "receivables_aging",
+                "funnel",
+                "performance",
+            )
         ),
         group_field=None,
     )

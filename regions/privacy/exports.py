@@ -6,6 +6,10 @@ Its schema is documented in `export.schema.json` beside this module (JSON Schema
 schema applies. An access request (GDPR art. 15) also gets the access log of the person's
 records and the retention periods that apply; a portability request (art. 20) gets the data
 itself only.
+
+Version 2 added `documents`: the quote-to-cash documents (quotes, contracts, orders, invoices,
+credit notes, payments) whose texts mention the person, with those texts only and the legal
+hold that would keep each from an erasure (see crm.tenants.personaldata.documents).
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from crm.tenants.personaldata import subjects
 from crm.tenants.personaldata.identifiers import Identifier, IdentifierType
 
 FORMAT = "crm.data-subject-export"
-VERSION = 1
+VERSION = 2
 SCHEMA_PATH = Path(__file__).with_name("export.schema.json")
+# The lists of records in each business unit's section.
+SECTIONS = ("contacts", "leads", "activities", "consents", "documents")
 
 
 def schema() -> dict[str, Any]:
@@ -34,11 +40,7 @@ def schema() -> dict[str, Any]:
 
 
 def record_count(document: dict[str, Any]) -> int:
-    return sum(
-        len(section[name])
-        for section in document["business_units"]
-        for name in ("contacts", "leads", "activities", "consents")
-    )
+    return sum(len(section[name]) for section in document["business_units"] for name in SECTIONS)
 
 
 def build(request: DataSubjectRequest, units: list[BusinessUnit]) -> dict[str, Any]:

@@ -136,6 +136,11 @@ class ErasureRecord(models.Model):
     contact_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     lead_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
     activity_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # Quote-to-cash documents whose personal texts were erased: {"quote": [3, 7], ...}.
+    document_ids = models.JSONField(default=dict, blank=True)
+    # Texts kept under a legal hold: [{"record_type": "invoice", "legal_hold": "TAX_RECORD",
+    # "count": 1}, ...] (see crm.tenants.personaldata.documents).
+    held = models.JSONField(default=list, blank=True)
     webhook_deliveries = ArrayField(models.BigIntegerField(), default=list, blank=True)
     erased_at = models.DateTimeField(default=timezone.now)
 
@@ -184,7 +189,7 @@ class RetentionRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     triggered_by = models.CharField(max_length=200, blank=True, default="")
     # [{"business_unit": "acme.de", "record_type": "UNCONVERTED_LEAD", "months": 12,
-    #   "cutoff": "...", "contacts": 0, "leads": 3, "activities": 5}, ...]
+    #   "cutoff": "...", "contacts": 0, "leads": 3, "activities": 5, "documents": 0}, ...]
     report = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -244,7 +244,7 @@ def _fulfil_export(request: DataSubjectRequest, units: list[BusinessUnit]) -> li
     )
     result = []
     for section in document["business_units"]:
-        for name in ("contacts", "leads", "activities", "consents"):
+        for name in exports.SECTIONS:
             if section[name]:
                 result.append(
                     {
@@ -263,14 +263,22 @@ def erase_in(
     reason: AnonymizationReason,
     reference: str,
     actor: str,
-) -> tuple[dict[str, int], list[int]]:
+) -> tuple[subjects.Erased, list[int]]:
     """Erase `found` in the BU (in its schema) and queue the erasure events to its integrations."""
     with schema_context(business_unit.schema_name):
-        counts = subjects.erase(found, reason=reason, reference=reference, actor=actor)
+        erased = subjects.erase(found, reason=reason, reference=reference, actor=actor)
         deliveries = notices.notify_erasure(
-            business_unit, found, reason=reason, reference=reference
+            business_unit, found, reason=reason, reference=reference, documents=erased.documents
         )
-    return counts, deliveries
+    return erased, deliveries
+
+
+def held_entries(erased: subjects.Erased) -> list[dict[str, Any]]:
+    """The texts an erasure kept under a legal hold, per kind of document and reason."""
+    return [
+        {"record_type": kind, "legal_hold": hold, "count": count}
+        for (kind, hold), count in sorted(erased.held.items())
+    ]
 
 
 def _fulfil_erasure(
@@ -284,27 +292,31 @@ def _fulfil_erasure(
             found = subjects.find(identifier)
         if found.empty:
             continue
-        counts, deliveries = erase_in(
+        erased, deliveries = erase_in(
             business_unit,
             found,
             reason=AnonymizationReason.REQUEST,
             reference=reference,
             actor=access.principal.label,
         )
+        held = held_entries(erased)
         ErasureRecord.objects.create(
             request=request,
             business_unit=business_unit,
-            counts=counts,
+            counts=erased.counts,
             contact_ids=found.contact_ids,
             lead_ids=found.lead_ids,
             activity_ids=found.activity_ids,
+            document_ids=erased.documents,
+            held=held,
             webhook_deliveries=deliveries,
         )
         result.extend(
             {"business_unit": business_unit.handle, "record_type": name, "count": count}
-            for name, count in counts.items()
+            for name, count in erased.counts.items()
             if count
         )
+        result.extend({"business_unit": business_unit.handle, **entry} for entry in held)
     # The person is gone from this cell: so are their name in requests and their exports.
     earlier = about(
         DataSubjectRequest.objects.filter(group_id=request.group_id, region_id=request.region_id),

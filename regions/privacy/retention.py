@@ -117,6 +117,7 @@ class PlanEntry:
             "contacts": len(self.found.contact_ids),
             "leads": len(self.found.lead_ids),
             "activities": len(self.found.activity_ids),
+            "documents": self.found.document_count(),
         }
 
 
@@ -177,7 +178,7 @@ def run(
             found = _locked_expired(entry)
             if found.empty:
                 continue
-            counts, deliveries = erase_in(
+            erased, deliveries = erase_in(
                 entry.business_unit,
                 found,
                 reason=AnonymizationReason.RETENTION,
@@ -187,10 +188,11 @@ def run(
             ErasureRecord.objects.create(
                 run=record,
                 business_unit=entry.business_unit,
-                counts={**counts, "record_type": entry.record_type.value},
+                counts={**erased.counts, "record_type": entry.record_type.value},
                 contact_ids=found.contact_ids,
                 lead_ids=found.lead_ids,
                 activity_ids=found.activity_ids,
+                document_ids=erased.documents,
                 webhook_deliveries=deliveries,
             )
     record.report = report

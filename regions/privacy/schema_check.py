@@ -25,6 +25,7 @@ CHECKED = frozenset(
         "format",
     }
 )
+FORMATS = frozenset({"date-time", "date"})
 TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "array": (list,),
@@ -55,6 +56,8 @@ def _check(
     unknown = set(rule) - ANNOTATIONS - CHECKED
     if unknown:
         raise ValueError(f"{path}: schema keywords not supported: {sorted(unknown)}")
+    if "format" in rule and rule["format"] not in FORMATS:
+        raise ValueError(f"{path}: format not supported: {rule['format']}")
     if "$ref" in rule:
         reference = str(rule["$ref"])
         if not reference.startswith("#/$defs/"):
@@ -79,6 +82,11 @@ def _check(
         else:
             if moment.tzinfo is None:
                 out.append(f"{path}: a date and time without its offset")
+    if rule.get("format") == "date" and isinstance(value, str):
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            out.append(f"{path}: not an ISO 8601 date")
     if isinstance(value, dict):
         properties: dict[str, Any] = rule.get("properties", {})
         for name in rule.get("required", []):

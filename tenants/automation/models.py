@@ -132,7 +132,10 @@ class DeliveryStatus(models.TextChoices):
 
 @tenant_model(personal_data=False)
 class WebhookDelivery(models.Model):
-    """A webhook call a rule asked for, sent by a worker with retries (the outbox row)."""
+    """A webhook call (a rule's, or an integration event's), sent by a worker with retries:
+    the outbox row. `next_attempt_at` says when a PENDING delivery is due (now when made, later
+    after a failed attempt, by the back-off); a PENDING delivery long past it lost its message
+    (say the worker was down when the transaction committed), and the sweep queues it again."""
 
     rule = models.ForeignKey(Rule, null=True, on_delete=models.SET_NULL, related_name="+")
     url = models.URLField(max_length=500)
@@ -146,9 +149,18 @@ class WebhookDelivery(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # PENDING: when the next attempt is due; empty once DELIVERED or FAILED.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status="PENDING"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} -> {self.url}"

@@ -8,7 +8,14 @@
 - `crm.tenants.automation.deliver_webhook` (BU schema): POSTs a delivery's payload, signed
   (HMAC-SHA256 of the body with the BU's webhook secret, header `X-CRM-Signature:
   sha256=<hex>`), with the event id (`X-CRM-Event-Id`) for the receiver's idempotency;
-  retried with exponential back-off and jitter; after the last attempt it is FAILED.
+  retried with exponential back-off and jitter (`backoff_seconds`); after the last attempt
+  (`AUTOMATION_WEBHOOK_ATTEMPTS`) it is FAILED, kept with its last error, and can be sent again
+  (`redeliver`). The delivery row counts the attempts and says when the next is due; each
+  message names the attempt it makes, so a duplicate (a swept message whose original turned
+  up after all) finds that attempt made and does nothing.
+- `crm.tenants.automation.sweep_webhooks` (public schema, on beat): in every local BU, queues
+  again the PENDING deliveries whose attempt is overdue by `AUTOMATION_WEBHOOK_STUCK_AFTER`
+  (their message was lost: the worker or broker was down when the transaction committed).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ import hashlib
 import hmac
 import json
 import logging
+import random
+from collections.abc import Iterable
 from typing import Any
 
 import requests
@@ -37,10 +46,11 @@ logger = logging.getLogger(__name__)
 SCAN_TIME_RULES = "crm.tenants.automation.scan_time_rules"
 SEND_NOTIFICATIONS = "crm.tenants.automation.send_notifications"
 DELIVER_WEBHOOK = "crm.tenants.automation.deliver_webhook"
+SWEEP_WEBHOOKS = "crm.tenants.automation.sweep_webhooks"
 # A notification not e-mailed this long after it was made lost its message: the scan sends it.
 RESEND_AFTER = datetime.timedelta(minutes=10)
 WEBHOOK_TIMEOUT = 10
-WEBHOOK_RETRIES = 8
+SWEEP_BATCH = 1000
 
 
 class WebhookDeliveryError(Exception):
@@ -146,49 +156,160 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-@app.task(
-    name=DELIVER_WEBHOOK,
-    bind=True,
-    autoretry_for=(WebhookDeliveryError, ConnectionError),
-    retry_backoff=True,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=WEBHOOK_RETRIES,
-)
-def deliver_webhook(self: Any, delivery_id: int) -> str:
-    business_unit = _business_unit()
-    delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
-    if delivery is None or delivery.status == DeliveryStatus.DELIVERED:
-        return "skipped"
-    body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
+def webhook_attempts() -> int:
+    """How many attempts a delivery gets before it is FAILED (the first and the retries)."""
+    return max(1, int(getattr(settings, "AUTOMATION_WEBHOOK_ATTEMPTS", 9)))
+
+
+def backoff_seconds(attempt: int) -> float:
+    """The wait after failed attempt `attempt` (1, 2, ...): exponential from
+    `AUTOMATION_WEBHOOK_BACKOFF` seconds, capped at `AUTOMATION_WEBHOOK_BACKOFF_MAX`, with
+    "equal jitter" (half of it fixed, half random) so that receivers coming back are not hit
+    by every sender at once and a wait is never shorter than half its step."""
+    base = float(getattr(settings, "AUTOMATION_WEBHOOK_BACKOFF", 30.0))
+    cap = float(getattr(settings, "AUTOMATION_WEBHOOK_BACKOFF_MAX", 3600.0))
+    step: float = min(cap, base * 2.0 ** max(0, attempt - 1))
+    return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not a secret
+
+
+def queue_deliveries(delivery_ids: Iterable[int | tuple[int, int]], *, schema: str) -> None:
+    """Have the worker send the deliveries of BU `schema` (call after commit): ids, for a first
+    attempt, or (id, attempt) pairs."""
+    for entry in delivery_ids:
+        delivery_id, attempt = entry if isinstance(entry, tuple) else (entry, 1)
+        deliver_webhook.apply_async(
+            args=[delivery_id], kwargs={"attempt": attempt}, headers={"_schema_name": schema}
+        )
+
+
+def _headers(business_unit: BusinessUnit, delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "crm-automation",
         "X-CRM-Event-Id": str(delivery.event_id),
         "X-CRM-Signature": signature(webhook_secret(business_unit), body),
+        "X-CRM-Attempt": str(delivery.attempts),
     }
-    delivery.attempts += 1
-    error = ""
-    status: int | None = None
-    try:
-        response = requests.post(
-            delivery.url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT, allow_redirects=False
+    key = delivery.payload.get("idempotency_key") if isinstance(delivery.payload, dict) else None
+    if key:
+        headers["Idempotency-Key"] = str(key)
+    return headers
+
+
+@app.task(
+    name=DELIVER_WEBHOOK,
+    bind=True,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=None,
+)
+def deliver_webhook(self: Any, delivery_id: int, attempt: int = 1) -> str:
+    """Attempt number `attempt` of a delivery, under its row lock (two workers never send it at
+    once); a failure schedules the next attempt by the back-off until the attempts are spent."""
+    business_unit = _business_unit()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .first()
         )
-        status = response.status_code
-        if not 200 <= status < 300:
-            error = f"HTTP {status}"
-    except requests.RequestException as exception:
-        error = type(exception).__name__
-    delivery.response_status = status
-    delivery.last_error = error[:500]
-    if not error:
-        delivery.status = DeliveryStatus.DELIVERED
-        delivery.delivered_at = clock.now()
-    elif self.request.retries >= self.max_retries:
-        delivery.status = DeliveryStatus.FAILED
-    delivery.save(
-        update_fields=["attempts", "response_status", "last_error", "status", "delivered_at"]
-    )
-    if error and delivery.status != DeliveryStatus.FAILED:
-        raise WebhookDeliveryError(error)
+        if delivery is None:
+            return "skipped"  # sent, failed for good, gone, or being sent by another worker
+        if delivery.attempts + 1 != attempt:
+            return "skipped"  # a duplicate message: this attempt was made already
+        body = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
+        delivery.attempts += 1
+        error = ""
+        status: int | None = None
+        try:
+            response = requests.post(
+                delivery.url,
+                data=body,
+                headers=_headers(business_unit, delivery, body),
+                timeout=WEBHOOK_TIMEOUT,
+                allow_redirects=False,
+            )
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except requests.RequestException as exception:
+            error = type(exception).__name__
+        delivery.response_status = status
+        delivery.last_error = error[:500]
+        countdown: float | None = None
+        if not error:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = clock.now()
+            delivery.next_attempt_at = None
+        elif delivery.attempts >= webhook_attempts():
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = None
+            logger.warning(
+                "webhook delivery %s to %s failed for good after %s attempts: %s",
+                delivery.event_id,
+                delivery.url,
+                delivery.attempts,
+                error,
+            )
+        else:
+            countdown = backoff_seconds(delivery.attempts)
+            delivery.next_attempt_at = clock.now() + datetime.timedelta(seconds=countdown)
+        delivery.save(
+            update_fields=[
+                "attempts",
+                "response_status",
+                "last_error",
+                "status",
+                "delivered_at",
+                "next_attempt_at",
+            ]
+        )
+    if countdown is not None:
+        raise self.retry(
+            kwargs={"attempt": delivery.attempts + 1},
+            countdown=countdown,
+            exc=WebhookDeliveryError(error),
+        )
     return str(delivery.status)
+
+
+def requeue_stuck_webhooks(now: datetime.datetime) -> int:
+    """Queue again the BU's PENDING deliveries overdue by the stuck delay (their message was
+    lost); returns how many. Each names the attempt it makes: a late original is harmless."""
+    stuck_after = datetime.timedelta(
+        seconds=float(getattr(settings, "AUTOMATION_WEBHOOK_STUCK_AFTER", 300.0))
+    )
+    due = list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now - stuck_after
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", "attempts")[:SWEEP_BATCH]
+    )
+    # Due again from now: a worker still down is not sent the same message every sweep.
+    WebhookDelivery.objects.filter(pk__in=[pk for pk, _attempts in due]).update(next_attempt_at=now)
+    queue_deliveries(
+        [(pk, attempts + 1) for pk, attempts in due], schema=tenant_connection().schema_name
+    )
+    return len(due)
+
+
+@app.task(name=SWEEP_WEBHOOKS)
+def sweep_webhooks_task() -> dict[str, Any]:
+    """For every BU homed in this cell: its webhook deliveries whose message was lost."""
+    from crm.tenants.provisioning import local_business_units
+
+    now = clock.now()
+    outcome: dict[str, Any] = {}
+    for business_unit in sorted(local_business_units(), key=lambda bu: bu.schema_name):
+        try:
+            with schema_context(business_unit.schema_name):
+                requeued = requeue_stuck_webhooks(now)
+        except Exception as error:
+            logger.exception("webhook sweep of %s failed", business_unit.handle)
+            outcome[business_unit.handle] = {"error": type(error).__name__}
+            continue
+        if requeued:
+            outcome[business_unit.handle] = {"requeued": requeued}
+    return outcome

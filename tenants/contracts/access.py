@@ -6,6 +6,9 @@ works on contracts from negotiation on, finance from signed on (the payment plan
 approval (one step of a contract's approval, for its approver) is reachable by the BU's people
 the policy lets approve; who may decide one is the flow's business (its approver, their
 delegates), checked by `crm.tenants.contracts.approvals`.
+
+Personal fields (reads are audited): a contract's terms (they name signatories and contact
+persons), its trail (`events`, with comments) and an approval's comment.
 """
 
 from __future__ import annotations
@@ -45,12 +48,16 @@ CONTRACT_FIELDS = (
     "signed_by",
 )
 
+CONTRACT_PERSONAL = frozenset({"terms", "events"})
+
 CONTRACT = register(
     ObjectType(
         name="contract",
         model=models.Contract,
         graphql_type="Contract",
-        fields=tuple(GovernedField(name) for name in CONTRACT_FIELDS),
+        fields=tuple(
+            GovernedField(name, personal=name in CONTRACT_PERSONAL) for name in CONTRACT_FIELDS
+        ),
         stages=models.CONTRACT_STAGES,
         stage_field="status",
         group_field=None,
@@ -65,20 +72,21 @@ APPROVAL = register(
         name="approval",
         model=models.ApprovalTask,
         graphql_type="Approval",
-        fields=tuple(
-            GovernedField(name)
-            for name in (
-                "contract",
-                "step",
-                "approver",
-                "status",
-                "decided_by",
-                "on_behalf_of",
-                "decided_at",
-                "comment",
-                "amount_group",
-                "discount",
-            )
+        fields=(
+            *(
+                GovernedField(name)
+                for name in (
+                    "contract",
+                    "step",
+                    "approver",
+                    "status",
+                    "decided_by",
+                    "on_behalf_of",
+                    "decided_at",
+                )
+            ),
+            GovernedField("comment", personal=True),
+            *(GovernedField(name) for name in ("amount_group", "discount")),
         ),
         group_field=None,
     )

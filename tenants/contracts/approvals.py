@@ -262,6 +262,18 @@ def decide(access: Access, task: ApprovalTask, *, approve: bool, comment: str = 
     return task
 
 
+def withdraw_open(contract: Contract) -> ApprovalRequest | None:
+    """Withdraw the contract's pending approval request, if any (its open steps with it)."""
+    request = (
+        ApprovalRequest.objects.select_for_update()
+        .filter(contract=contract, status=RequestStatus.PENDING)
+        .first()
+    )
+    if request is not None:
+        _close(request, RequestStatus.WITHDRAWN)
+    return request
+
+
 def _close(request: ApprovalRequest, status: str) -> None:
     request.status = status
     request.decided_at = timezone.now()

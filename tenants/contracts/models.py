@@ -42,7 +42,7 @@ def default_payment_terms() -> list[dict[str, object]]:
     return [{"percent": "100", "days": 30}]
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Contract(models.Model):
     number = models.CharField(max_length=20, unique=True)
     quote = models.OneToOneField("quotes.Quote", on_delete=models.PROTECT, related_name="contract")
@@ -68,6 +68,7 @@ class Contract(models.Model):
     group_currency = CurrencyCodeField(blank=True, default="")
     fx_rate = models.DecimalField(max_digits=24, decimal_places=10, null=True, blank=True)
     fx_rate_date = models.DateField(null=True, blank=True)
+    # Personal data where it names people (signatories, contacts); kept once signed.
     terms = models.TextField(blank=True, default="")
     # [{"percent": "30", "days": 0}, ...]: shares of the total due that many days after signing.
     payment_terms = models.JSONField(default=default_payment_terms)
@@ -181,6 +182,7 @@ class RequestStatus(models.TextChoices):
     PENDING = "PENDING", _("Pending")
     APPROVED = "APPROVED", _("Approved")
     REJECTED = "REJECTED", _("Rejected")
+    WITHDRAWN = "WITHDRAWN", _("Withdrawn")
 
 
 @tenant_model(personal_data=False)
@@ -219,7 +221,7 @@ class TaskStatus(models.TextChoices):
     WITHDRAWN = "WITHDRAWN", _("No longer needed")
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class ApprovalTask(models.Model):
     """One step of a request, for its approver (GraphQL `Approval`)."""
 
@@ -251,7 +253,7 @@ class ApprovalTask(models.Model):
         return f"{self.request_id}/{self.position}:{self.status}"
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class ApprovalDelegation(models.Model):
     """From `starts_on` to `ends_on` (inclusive), `delegate` may decide what `delegator` may."""
 
@@ -284,7 +286,7 @@ class ApprovalDelegation(models.Model):
         return f"{self.delegator_id}->{self.delegate_id} {self.starts_on}..{self.ends_on}"
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class ApprovalEvent(models.Model):
     """The trail of a contract's approval: who did what, when, with which comment."""
 
@@ -296,6 +298,7 @@ class ApprovalEvent(models.Model):
         REJECTED = "REJECTED", _("Step rejected")
         COMPLETED = "COMPLETED", _("Contract approved")
         SIGNED = "SIGNED", _("Contract signed")
+        CANCELLED = "CANCELLED", _("Contract cancelled")
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
     request = models.ForeignKey(

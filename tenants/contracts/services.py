@@ -4,9 +4,10 @@ negotiation → (submit) in_approval → approved → (sign) signed. Terms and p
 only in negotiation (RECORD_CLOSED otherwise). Submitting converts the total to the group
 currency at the day's spot rate and routes the contract through the BU's approval flows
 (`approvals`); a rejection brings it back to negotiation. Signing an unapproved contract is
-CONTRACT_NOT_APPROVED. Signing creates the payment plan (`payments`) in the same transaction
-and tells automation the contract became `signed` (the default rule `contract-signed`
-notifies finance and delivery; its CREATE_PAYMENT_PLAN action finds the plan already made).
+CONTRACT_NOT_APPROVED. Signing creates the payment plan (`payments`) in the same transaction,
+tells automation the contract became `signed` (the default rule `contract-signed` notifies
+finance and delivery; its CREATE_PAYMENT_PLAN action finds the plan already made) and records
+the `contract.signed` integration event for the ERP and finance, with the lines and the plan.
 
 For the ledger (orders, invoices): `signed_contract(access, pk)` (or `get_contract`) and a
 contract's `total` (Money), `currency`, `account_id`, `customer_id`; the BU is the schema it
@@ -37,7 +38,10 @@ from crm.tenants.contracts.models import (
     ContractStatus,
     PaymentInstalment,
 )
-from crm.tenants.quotes.models import Quote, QuoteStatus
+from crm.tenants.ledger import integration
+from crm.tenants.ledger.conversion import money_text
+from crm.tenants.ledger.models import EventKind
+from crm.tenants.quotes.models import Quote, QuoteLine, QuoteStatus
 
 OBJECT = "contract"
 UNSET: Any = object()
@@ -224,11 +228,91 @@ def sign(access: Access, contract: Contract, *, signed_on: datetime.date | None 
         contract.signed_on = day
         contract.signed_by_id = access.principal.user_id
         contract.save(update_fields=["signed_on", "signed_by"])
-        payments.create_payment_plan(contract)
+        instalments, _made = payments.create_payment_plan(contract)
         approvals.record(access, contract, ApprovalEvent.Kind.SIGNED)
         approvals.set_status(access, contract, ContractStatus.SIGNED, f"signed:{contract.pk}")
+        integration.publish(
+            EventKind.CONTRACT_SIGNED,
+            business_unit=access.business_unit,
+            record_type="Contract",
+            record_id=contract.pk,
+            idempotency_key=f"{access.business_unit.handle}:contract.signed:{contract.number}",
+            data=contract_data(contract, instalments),
+        )
     return contract
+
+
+def contract_data(contract: Contract, instalments: list[PaymentInstalment]) -> dict[str, object]:
+    """What the `contract.signed` event says (codes and amounts; no personal data): the lines
+    as quoted (net, tax rate and tax per line) and the payment plan."""
+    currency = contract.currency
+    lines = QuoteLine.objects.filter(quote_id=contract.quote_id).order_by("position")
+    return {
+        "number": contract.number,
+        "quote": contract.quote.number,
+        "quote_version": contract.quote.version,
+        "account": contract.account.local_code,
+        "customer_id": contract.customer_id,
+        "signed_on": contract.signed_on.isoformat() if contract.signed_on else None,
+        "currency": currency,
+        "net_total": money_text(contract.net_amount, currency),
+        "tax_total": money_text(contract.tax_amount, currency),
+        "total": money_text(contract.total_amount, currency),
+        "group_currency": contract.group_currency,
+        "total_group": (
+            money_text(contract.amount_group, contract.group_currency)
+            if contract.amount_group is not None and contract.group_currency
+            else None
+        ),
+        "fx_rate": format(contract.fx_rate.normalize(), "f") if contract.fx_rate else None,
+        "fx_rate_date": contract.fx_rate_date.isoformat() if contract.fx_rate_date else None,
+        "lines": [
+            {
+                "position": line.position,
+                "material": line.material_code,
+                "unit": line.unit,
+                "quantity": format(line.quantity.normalize(), "f"),
+                "unit_price": format(line.unit_price.normalize(), "f"),
+                "discount": format(line.effective_discount.normalize(), "f"),
+                "net_amount": money_text(line.net_amount, currency),
+                "tax_code": line.tax_code,
+                "tax_rate": format(line.tax_rate.normalize(), "f"),
+                "tax_amount": money_text(line.tax_amount, currency),
+                "gross_amount": money_text(line.gross_amount, currency),
+            }
+            for line in lines
+        ],
+        "payment_plan": [
+            {
+                "position": instalment.position,
+                "percent": format(instalment.percent.normalize(), "f"),
+                "due_date": instalment.due_date.isoformat(),
+                "amount": money_text(instalment.amount, currency),
+            }
+            for instalment in instalments
+        ],
+    }
 
 
 def payment_plan(contract: Contract) -> list[PaymentInstalment]:
     return list(PaymentInstalment.objects.filter(contract=contract).order_by("position"))
+
+
+def cancel(access: Access, contract: Contract, *, comment: str) -> Contract:
+    """Cancel a contract before it is signed (the customer walked away, the deal was re-quoted):
+    a pending approval is withdrawn, the trail records who cancelled and why. A signed contract
+    is not cancelled: its orders, invoices and credit notes undo it."""
+    text = (comment or "").strip()
+    if not text:
+        raise CrmError(ErrorCode.REQUIRED_FIELD_MISSING, field="comment", object=OBJECT)
+    with transaction.atomic():
+        contract = _locked(access, contract)
+        if contract.status in (ContractStatus.SIGNED, ContractStatus.CANCELLED):
+            raise _closed(contract)
+        access.require(Action.RETREAT, contract)
+        request = approvals.withdraw_open(contract)
+        approvals.record(
+            access, contract, ApprovalEvent.Kind.CANCELLED, request=request, comment=text
+        )
+        approvals.set_status(access, contract, ContractStatus.CANCELLED, f"cancelled:{contract.pk}")
+    return contract

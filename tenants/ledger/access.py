@@ -6,6 +6,10 @@ copied from the order) and through its account's sales owner: a salesperson read
 invoices and payments of the customers they look after, and the team scope reaches them for
 their managers. Lists load the account with the document (`select_related("account")` or
 `"payer"`), so these checks run no SQL per record.
+
+Personal fields (reads are audited, see `PERSONAL`): the free texts that name people, i.e. an
+order's customer reference ("z. Hd. Frau Weber") and notes, an invoice's notes, a credit
+note's reason, and a payment's reference (the bank statement's text: the payer's name).
 """
 
 from __future__ import annotations
@@ -26,8 +30,11 @@ def _payer_owner(record: Any) -> frozenset[int]:
     return frozenset({owner}) if owner is not None else frozenset()
 
 
+PERSONAL = frozenset({"customer_reference", "notes", "reason", "reference"})
+
+
 def _fields(*names: str) -> tuple[GovernedField, ...]:
-    return tuple(GovernedField(name) for name in names)
+    return tuple(GovernedField(name, personal=name in PERSONAL) for name in names)
 
 
 ORDER_STAGES = tuple(models.OrderStatus.values)
@@ -50,6 +57,9 @@ ORDER = register(
             "invoice_basis",
             "order_date",
             "confirmed",
+            "net_total",
+            "tax_total",
+            "taxes",
             "total",
             "total_group",
             "conversion",
@@ -82,6 +92,9 @@ INVOICE = register(
             "issue_date",
             "due_date",
             "payment_terms",
+            "net_total",
+            "tax_total",
+            "taxes",
             "total",
             "total_group",
             "conversion",
@@ -115,6 +128,9 @@ CREDIT_NOTE = register(
             "issue_date",
             "reason",
             "amount",
+            "net_amount",
+            "tax_amount",
+            "taxes",
             "amount_group",
             "conversion",
         ),
@@ -148,5 +164,28 @@ PAYMENT = register(
         owner_field="owner",
         members_lookup="payer__sales_owner_id",
         members_of=_payer_owner,
+    )
+)
+
+# The events sent to the BU's ERP and finance systems, and those systems' endpoints: the BU's
+# managers configure endpoints and send events again; integrators read what was sent to them
+# and may ask for it again; finance reads what went out.
+INTEGRATION_EVENT = register(
+    ObjectType(
+        name="integration_event",
+        model=models.IntegrationEvent,
+        graphql_type="IntegrationEvent",
+        fields=_fields("kind", "idempotency_key", "record", "payload", "occurred_at", "deliveries"),
+        group_field=None,
+    )
+)
+
+INTEGRATION_ENDPOINT = register(
+    ObjectType(
+        name="integration_endpoint",
+        model=models.IntegrationEndpoint,
+        graphql_type="IntegrationEndpoint",
+        fields=_fields("code", "url", "kinds", "active"),
+        group_field=None,
     )
 )

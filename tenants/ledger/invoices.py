@@ -1,16 +1,20 @@
 """Invoices against orders and credit notes on invoices.
 
 An invoice is created as a draft against one confirmed order: each of its lines takes a
-quantity of one order line, at the order line's unit price. An order line can be invoiced up to
-what was delivered (or, for an order invoiced in advance, what was ordered), less what other
-invoices that are not cancelled took (drafts too); more is INVOICE_EXCEEDS_ORDER. The invoice
-that takes a line's last quantity takes the rest of its amount, so an order's invoices add up
-to its total exactly, whatever the rounding of partial invoices.
+quantity of one order line, at the order line's unit price and tax rate. An order line can be
+invoiced up to what was delivered (or, for an order invoiced in advance, what was ordered), less
+what other invoices that are not cancelled took (drafts too); more is INVOICE_EXCEEDS_ORDER. A
+part's tax is its net times the rate, rounded by the one rule; the invoice that takes a line's
+last quantity takes the rest of its net and tax (`taxes.invoiced_part`), so an order's invoices
+add up to its net, tax and total exactly, whatever the rounding of partial invoices. An
+invoice's total is gross (net + tax): what is owed, paid and aged.
 
 Issuing gives the draft its number (the BU's sequence, without gaps), its issue date, its due
 date (from the account's payment terms unless given), and its conversion to the group currency
 at the issue date's rate; it records the `invoice.issued` integration event. A credit note
-reduces an issued invoice's open amount, never below zero (CREDIT_NOTE_EXCEEDS_INVOICE).
+reduces an issued invoice's open amount by a gross amount, never below zero
+(CREDIT_NOTE_EXCEEDS_INVOICE); the tax in it is the invoice's in proportion, per rate
+(`taxes.credited_parts`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from crm.platform.core.errors import CrmError, ErrorCode
 from crm.platform.core.money import round_money
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
-from crm.tenants.ledger import integration
+from crm.tenants.ledger import integration, taxes
 from crm.tenants.ledger.access import CREDIT_NOTE, INVOICE
 from crm.tenants.ledger.conversion import (
     apply_rate,
@@ -41,6 +45,7 @@ from crm.tenants.ledger.conversion import (
 )
 from crm.tenants.ledger.models import (
     CreditNote,
+    CreditNoteTax,
     EventKind,
     Invoice,
     InvoiceBasis,
@@ -153,14 +158,15 @@ def _invoiceable(order: Order, line: OrderLine) -> Decimal:
     return basis - line.invoiced_quantity
 
 
-def _line_amount(line: OrderLine, quantity: Decimal, currency: str) -> Decimal:
-    if line.invoiced_quantity + quantity == line.quantity:
-        # The last part of the line: the rest of its amount, so the parts add up to it.
-        taken = InvoiceLine.objects.filter(order_line=line).exclude(
-            invoice__status=InvoiceStatus.CANCELLED
-        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-        return line.amount - taken
-    return round_money(Money(quantity * line.unit_price, currency)).amount
+def _taken(line_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """The net and tax of the given order lines that invoices not cancelled took already."""
+    rows = (
+        InvoiceLine.objects.filter(order_line_id__in=line_ids)
+        .exclude(invoice__status=InvoiceStatus.CANCELLED)
+        .values("order_line_id")
+        .annotate(net=Sum("amount"), tax=Sum("tax_amount"))
+    )
+    return {row["order_line_id"]: (row["net"], row["tax"]) for row in rows}
 
 
 def invoice_create(
@@ -231,21 +237,37 @@ def invoice_create(
                         basis=InvoiceBasis(locked.invoice_basis).label.lower(),
                     )
         invoice_lines = []
+        taken = _taken(list(wanted))
         for position, (line_id, quantity) in enumerate(
             sorted(wanted.items(), key=lambda item: order_lines[item[0]].position), start=1
         ):
             line = order_lines[line_id]
+            net_taken, tax_taken = taken.get(line_id, (Decimal(0), Decimal(0)))
+            net, tax = taxes.invoiced_part(
+                quantity=quantity,
+                unit_price=line.unit_price,
+                rate=line.tax_rate,
+                currency=locked.currency,
+                completes=line.invoiced_quantity + quantity == line.quantity,
+                net_left=line.amount - net_taken,
+                tax_left=line.tax_amount - tax_taken,
+            )
             invoice_lines.append(
                 InvoiceLine(
                     order_line=line,
                     position=position,
                     quantity=quantity,
                     unit_price=line.unit_price,
-                    amount=_line_amount(line, quantity, locked.currency),
+                    amount=net,
+                    tax_code=line.tax_code,
+                    tax_rate=line.tax_rate,
+                    tax_amount=tax,
                 )
             )
             line.invoiced_quantity += quantity
         OrderLine.objects.bulk_update([order_lines[pk] for pk in wanted], ["invoiced_quantity"])
+        net_total = sum((line.amount for line in invoice_lines), Decimal(0))
+        tax_total = sum((line.tax_amount for line in invoice_lines), Decimal(0))
         invoice = Invoice.objects.create(
             order=locked,
             account=locked.account,
@@ -254,7 +276,9 @@ def invoice_create(
             notes=(notes or "").strip(),
             currency=locked.currency,
             group_currency=locked.group_currency,
-            total=sum((line.amount for line in invoice_lines), Decimal(0)),
+            net_total=net_total,
+            tax_total=tax_total,
+            total=net_total + tax_total,
         )
         for invoice_line in invoice_lines:
             invoice_line.invoice = invoice
@@ -320,10 +344,11 @@ def invoice_issue(
             due, days = due_date, (due_date - day).days
         rate = group_rate(access.business_unit, locked.currency, day)
         lines = list(locked.lines.order_by("position"))
-        total_group, lines_group = rate.split(locked.total, [line.amount for line in lines])
+        _net_group, lines_group = rate.split(locked.net_total, [line.amount for line in lines])
         for line, amount_group in zip(lines, lines_group, strict=True):
             line.amount_group = amount_group
         InvoiceLine.objects.bulk_update(lines, ["amount_group"])
+        total_group = rate.convert(locked.total)
         apply_rate(locked, rate)
         locked.number = next_number(SequenceKind.INVOICE, day)
         locked.issue_date = day
@@ -357,7 +382,18 @@ def invoice_data(invoice: Invoice, order: Order) -> dict[str, object]:
         "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "currency": invoice.currency,
+        "net_total": money_text(invoice.net_total, invoice.currency),
+        "tax_total": money_text(invoice.tax_total, invoice.currency),
         "total": money_text(invoice.total, invoice.currency),
+        "taxes": [
+            {
+                "tax_code": part.code,
+                "tax_rate": format(part.rate, "f"),
+                "net": money_text(part.net, invoice.currency),
+                "tax": money_text(part.tax, invoice.currency),
+            }
+            for part in taxes.by_rate(invoice.lines.all())
+        ],
         "group_currency": invoice.group_currency,
         "total_group": money_text(invoice.total_group or Decimal(0), invoice.group_currency),
         "fx_rate": str(invoice.fx_rate),
@@ -414,8 +450,9 @@ def credit_note_create(
     reason: str,
     issue_date: datetime.date | None = None,
 ) -> CreditNote:
-    """A credit note on an issued invoice, reducing its open amount by `amount` (in the
-    invoice's currency, at most the open amount: else CREDIT_NOTE_EXCEEDS_INVOICE)."""
+    """A credit note on an issued invoice, reducing its open amount by the gross `amount` (in
+    the invoice's currency, at most the open amount: else CREDIT_NOTE_EXCEEDS_INVOICE), with
+    the invoice's tax in proportion, per rate."""
     access.require(Action.CREATE, CREDIT_NOTE, ["invoice", "amount", "reason"])
     text = (reason or "").strip()
     if not text or len(text) > 500:
@@ -445,6 +482,7 @@ def credit_note_create(
             )
         day = business_date(access, issue_date, field="issueDate", not_before=locked.issue_date)
         rate = group_rate(access.business_unit, locked.currency, day)
+        parts = taxes.credited_parts(locked, value)
         note = CreditNote(
             number=next_number(SequenceKind.CREDIT_NOTE, day),
             invoice=locked,
@@ -453,10 +491,22 @@ def credit_note_create(
             issue_date=day,
             reason=text,
             amount=value,
+            net_amount=sum((part.net for part in parts), Decimal(0)),
+            tax_amount=sum((part.tax for part in parts), Decimal(0)),
             amount_group=rate.convert(value),
         )
         apply_rate(note, rate)
         note.save()
+        CreditNoteTax.objects.bulk_create(
+            CreditNoteTax(
+                credit_note=note,
+                tax_code=part.code,
+                tax_rate=part.rate,
+                net_amount=part.net,
+                tax_amount=part.tax,
+            )
+            for part in parts
+        )
         locked.credited_amount += value
         settle(locked, on=day)
         locked.updated_at = timezone.now()

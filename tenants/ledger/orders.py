@@ -3,9 +3,13 @@ with the credit-control hook, partial deliveries, edits and cancellation.
 
 Every function takes the caller's `Access`, checks the policy, runs in one transaction with
 the order locked, and either does everything it was asked or nothing (a typed `CrmError`).
-An order's lines are priced by the caller (from the contract or the ERP): a line's amount is
-quantity × unit price rounded to the currency's minor units; the order's total is the sum of
-its lines, converted to the group currency at the rate of the order date (`conversion`).
+An order's lines are priced by the caller (from the contract or the ERP): a line's net amount
+is quantity × unit price rounded to the currency's minor units, its tax is at the rate the
+contract's quote gave the material (or the BU's rate for it, for an order without a contract;
+see `taxes`), rounded by the same rule; the order's net and tax are the sums of its lines', its
+total the gross, converted to the group currency at the rate of the order date (`conversion`).
+An order that names a contract (`contract_id`) is made from that contract only once it is
+signed (CONTRACT_NOT_SIGNED), for its account, in its currency, with its materials.
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ from crm.platform.core.money import currency as known_currency
 from crm.platform.core.money import round_money, valid_amount
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
-from crm.tenants.ledger import integration
+from crm.tenants.contracts.models import Contract, ContractStatus
+from crm.tenants.ledger import integration, taxes
 from crm.tenants.ledger.access import ORDER
 from crm.tenants.ledger.conversion import apply_rate, group_rate, money_text
-from crm.tenants.ledger.credit import check_credit
+from crm.tenants.ledger.credit import check_credit, is_credit_refusal, record_refusal
 from crm.tenants.ledger.models import (
     Delivery,
     EventKind,
@@ -57,6 +62,8 @@ class LineInput:
     quantity: Decimal | str | int
     unit_price: Decimal | str | int
     description: str = ""
+    # The BU's tax rate code (e.g. "reduced"); empty: the contract's, or the BU's rule.
+    tax_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,48 @@ def _materials(access: Access, lines: Sequence[LineInput]) -> dict[int, Material
     return found
 
 
+def _signed_contract(access: Access, contract_id: int) -> Contract:
+    """The signed contract an order is made from, or NOT_FOUND / CONTRACT_NOT_SIGNED /
+    RECORD_CLOSED (cancelled)."""
+    from crm.tenants.contracts.services import signed_contract
+
+    try:
+        return signed_contract(access, contract_id, field="contractId")
+    except CrmError as error:
+        if error.code != ErrorCode.CONTRACT_NOT_APPROVED:
+            raise
+        contract = Contract.objects.get(pk=contract_id)
+        raise CrmError(
+            ErrorCode.CONTRACT_NOT_SIGNED,
+            field="contractId",
+            contract=contract.number,
+            status=ContractStatus(contract.status).label,
+        ) from None
+
+
+def _line_taxes(
+    access: Access,
+    lines: Sequence[LineInput],
+    materials: dict[int, Material],
+    contract: Contract | None,
+    day: datetime.date,
+) -> list[taxes.TaxChoice]:
+    codes = [
+        _text(line.tax_code, 40, f"lines.{index}.taxCode").lower()
+        for index, line in enumerate(lines)
+    ]
+    if contract is not None:
+        return taxes.from_contract(
+            contract.quote_id, contract.number, [line.material_id for line in lines], codes
+        )
+    return taxes.from_rates(
+        access.business_unit.group_id,
+        day,
+        [materials[line.material_id] for line in lines],
+        codes,
+    )
+
+
 def _text(value: str, limit: int, field: str) -> str:
     text = (value or "").strip()
     if len(text) > limit:
@@ -209,10 +258,13 @@ def order_create(
     notes: str = "",
     invoice_basis: str = InvoiceBasis.DELIVERED,
 ) -> Order:
-    """A new open, unconfirmed order of the account, numbered, converted at the order date.
+    """A new open, unconfirmed order of the account, numbered, taxed, converted at the order
+    date.
 
-    `currency` defaults to the BU's; `order_date` to today in the BU. An order sent by an
-    integration names its `external_reference`: the same reference twice is RECORD_DUPLICATE.
+    `currency` defaults to the contract's or the BU's; `order_date` to today in the BU. An
+    order sent by an integration names its `external_reference`: the same reference twice is
+    RECORD_DUPLICATE. An order from a signed contract (`contract_id`) takes its number, and each
+    line the tax rate the contract's quote gave its material.
     """
     given = ["account", "lines", "order_date"]
     for name, value in (
@@ -234,7 +286,6 @@ def order_create(
     if contract_id is not None and contract_id <= 0:
         raise CrmError(ErrorCode.INVALID_ARGUMENT, field="contractId", reason="a positive id")
     business_unit = access.business_unit
-    order_currency = known_currency(currency or business_unit.currency).code
     day = business_date(access, order_date, field="orderDate", not_before=None)
     reference = _text(external_reference, 100, "externalReference")
     quantities = [
@@ -248,6 +299,30 @@ def order_create(
     ]
     with transaction.atomic():
         customer = account_of(access, account, field="account")
+        contract = _signed_contract(access, contract_id) if contract_id is not None else None
+        order_currency = known_currency(
+            currency or (contract.currency if contract else business_unit.currency)
+        ).code
+        if contract is not None:
+            if contract.account_id != customer.pk:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    field="account",
+                    reason=f"the account of contract {contract.number}",
+                )
+            if order_currency != contract.currency:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    field="currency",
+                    reason=f"{contract.currency}, the currency of contract {contract.number}",
+                )
+            if contract_number and contract_number.strip() != contract.number:
+                raise CrmError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    field="contractNumber",
+                    reason=f"{contract.number}, the number of contract {contract_id}",
+                )
+            contract_number = contract.number
         if reference and Order.objects.filter(external_reference=reference).exists():
             existing = Order.objects.get(external_reference=reference)
             raise CrmError(
@@ -258,13 +333,19 @@ def order_create(
                 id=existing.number,
             )
         materials = _materials(access, lines)
+        chosen = _line_taxes(access, lines, materials, contract, day)
         rate = group_rate(business_unit, order_currency, day)
         amounts = [
             round_money(Money(quantity * price, order_currency)).amount
             for quantity, price in zip(quantities, prices, strict=True)
         ]
-        total = sum(amounts, Decimal(0))
-        total_group, amounts_group = rate.split(total, amounts)
+        line_taxes = [
+            taxes.tax_of(amount, choice.rate, order_currency)
+            for amount, choice in zip(amounts, chosen, strict=True)
+        ]
+        net_total = sum(amounts, Decimal(0))
+        tax_total = sum(line_taxes, Decimal(0))
+        _net_group, amounts_group = rate.split(net_total, amounts)
         order = Order(
             number=next_number(SequenceKind.ORDER, day),
             account=customer,
@@ -276,8 +357,10 @@ def order_create(
             owner_id=customer.sales_owner_id or access.principal.user_id,
             invoice_basis=invoice_basis,
             order_date=day,
-            total=total,
-            total_group=total_group,
+            net_total=net_total,
+            tax_total=tax_total,
+            total=net_total + tax_total,
+            total_group=rate.convert(net_total + tax_total),
         )
         apply_rate(order, rate)
         order.save()
@@ -293,6 +376,9 @@ def order_create(
                 unit_price=prices[index - 1],
                 amount=amounts[index - 1],
                 amount_group=amounts_group[index - 1],
+                tax_code=chosen[index - 1].code,
+                tax_rate=chosen[index - 1].rate,
+                tax_amount=line_taxes[index - 1],
             )
             for index, line in enumerate(lines, start=1)
         )
@@ -305,7 +391,17 @@ def order_create(
 def order_confirm(access: Access, order: Order) -> Order:
     """Confirm an open order: the credit check (`check_credit`, the hook credit control plugs
     into) runs first, inside the transaction with the order locked; a refusal from it confirms
-    nothing. The `order.confirmed` integration event is recorded with the confirmation."""
+    nothing, and is recorded after the rollback (`record_refusal`: the order then waits for
+    finance). The `order.confirmed` integration event is recorded with the confirmation."""
+    try:
+        return _confirm(access, order)
+    except CrmError as error:
+        if is_credit_refusal(error):
+            record_refusal(order, error, access=access)
+        raise
+
+
+def _confirm(access: Access, order: Order) -> Order:
     with transaction.atomic():
         locked = _locked(access, order)
         _require_not_cancelled(locked)
@@ -344,6 +440,8 @@ def order_data(order: Order) -> dict[str, object]:
         "external_reference": order.external_reference,
         "order_date": order.order_date.isoformat(),
         "currency": order.currency,
+        "net_total": money_text(order.net_total, order.currency),
+        "tax_total": money_text(order.tax_total, order.currency),
         "total": money_text(order.total, order.currency),
         "group_currency": order.group_currency,
         "total_group": money_text(order.total_group, order.group_currency),
@@ -354,6 +452,9 @@ def order_data(order: Order) -> dict[str, object]:
                 "quantity": str(line.quantity),
                 "unit_price": format(line.unit_price.normalize(), "f"),
                 "amount": money_text(line.amount, order.currency),
+                "tax_code": line.tax_code,
+                "tax_rate": format(line.tax_rate.normalize(), "f"),
+                "tax_amount": money_text(line.tax_amount, order.currency),
             }
             for line in order.lines.order_by("position")
         ],

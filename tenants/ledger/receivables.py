@@ -18,7 +18,7 @@ history: the benchmark (infra/bench_ledger.py) keeps it under 300 ms for 300,000
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -318,17 +318,20 @@ def receivables_aging(
 # -- credit exposure ------------------------------------------------------------------------
 
 
-def _open_orders(places: int, as_of: datetime.date) -> dict[int, Decimal]:
+def _open_orders(
+    places: int, as_of: datetime.date, accounts: Sequence[int] | None
+) -> dict[int, Decimal]:
     """Confirmed orders not cancelled, by account: their value not invoiced yet (group)."""
     order = _table(Order)
+    extra, filters = _filters("account", accounts, None)
     sql = f"""
         SELECT account_id, sum(round((total - invoiced_amount) * fx_rate, {places}))
         FROM {order}
         WHERE confirmed AND status <> 'CANCELLED' AND invoiced_amount < total
-          AND order_date <= %s
+          AND order_date <= %s{extra}
         GROUP BY account_id
     """  # noqa: S608
-    return dict(_serial(sql, [as_of]))
+    return dict(_serial(sql, [as_of, *filters]))
 
 
 def _receivables(
@@ -370,10 +373,7 @@ def exposures(
             return []
     places = minor_unit_exponent(business_unit.group.currency)
     receivable = _receivables(as_of, as_of >= business_unit.today(), places, accounts)
-    ordered = _open_orders(places, as_of)
-    if accounts is not None:
-        wanted = set(accounts)
-        ordered = {key: value for key, value in ordered.items() if key in wanted}
+    ordered = _open_orders(places, as_of, accounts)
     golden = dict(
         LocalCustomer.objects.filter(pk__in=set(receivable) | set(ordered)).values_list(
             "pk", "customer_id"
@@ -393,6 +393,12 @@ def exposures(
     ]
 
 
-def exposure_provider(business_unit: BusinessUnit, as_of: datetime.date) -> list[CustomerExposure]:
-    """The `receivables` aggregate's provider: called per BU, in its schema."""
-    return exposures(business_unit, as_of)
+def exposure_provider(
+    business_unit: BusinessUnit,
+    as_of: datetime.date,
+    *,
+    customer_ids: Collection[int] | None = None,
+) -> list[CustomerExposure]:
+    """The `receivables` aggregate's provider: called per BU, in its schema (all customers, or
+    those of `customer_ids`: credit control asks for one)."""
+    return exposures(business_unit, as_of, customer_ids=customer_ids)

@@ -4,7 +4,8 @@ The recipients are the webhook addresses of the BU's automation rules, active or
 integration that was sent record events may hold copies. Each address gets one
 `PERSONAL_DATA_ERASED` event per erasure through automation's webhook outbox
 (`WebhookDelivery`, sent by the worker after commit, signed, retried). The event names the
-request (or retention run) and the records' ids, never the erased data.
+request (or retention run) and the records' ids (quote-to-cash documents whose texts were
+erased included), never the erased data.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from crm.tenants.db import tenant_connection
 from crm.tenants.models import BusinessUnit
+from crm.tenants.personaldata.documents import KINDS
 from crm.tenants.personaldata.subjects import Found, global_id
 
 ERASED_EVENT = "PERSONAL_DATA_ERASED"
@@ -34,7 +36,9 @@ def webhook_urls() -> list[str]:
     return list(urls)
 
 
-def record_ids(business_unit: BusinessUnit, found: Found) -> list[dict[str, str]]:
+def record_ids(
+    business_unit: BusinessUnit, found: Found, documents: dict[str, list[int]] | None = None
+) -> list[dict[str, str]]:
     return [
         *(
             {"record_type": "contact", "record_id": global_id(business_unit, "Contact", pk)}
@@ -48,20 +52,31 @@ def record_ids(business_unit: BusinessUnit, found: Found) -> list[dict[str, str]
             {"record_type": "activity", "record_id": global_id(business_unit, "Activity", pk)}
             for pk in found.activity_ids
         ),
+        *(
+            {"record_type": kind.name, "record_id": global_id(business_unit, kind.graphql_type, pk)}
+            for kind in KINDS
+            for pk in (documents or {}).get(kind.name, [])
+        ),
     ]
 
 
 def notify_erasure(
-    business_unit: BusinessUnit, found: Found, *, reason: str, reference: str
+    business_unit: BusinessUnit,
+    found: Found,
+    *,
+    reason: str,
+    reference: str,
+    documents: dict[str, list[int]] | None = None,
 ) -> list[int]:
-    """Queue one erasure event per integration address; returns the deliveries' ids."""
+    """Queue one erasure event per integration address; returns the deliveries' ids.
+    `documents`: the documents whose texts were erased (by kind)."""
     from crm.tenants.automation.models import WebhookDelivery
     from crm.tenants.automation.tasks import deliver_webhook
 
-    if found.empty:
+    records = record_ids(business_unit, found, documents)
+    if not records:
         return []
     now = timezone.now()
-    records = record_ids(business_unit, found)
     deliveries = []
     for url in webhook_urls():
         event_id = uuid.uuid4()

@@ -6,6 +6,10 @@
   not the primary contact of an open deal (e.g. the deals with them were lost or won long
   ago). The lead it came from holds the same person's data and goes with it.
 
+- QUOTE, CONTRACT, ORDER, INVOICE (with its credit notes), PAYMENT: a closed quote-to-cash
+  document unchanged since the cut-off has its personal texts blanked; numbers, dates and
+  amounts stay (see `crm.tenants.personaldata.documents.expired` for what "closed" means).
+
 Records already anonymized are never selected again, so a run repeated on the same day finds
 nothing new: the run is idempotent.
 """
@@ -18,6 +22,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.tenants.personaldata import documents
 from crm.tenants.personaldata.models import Anonymization, SubjectType
 from crm.tenants.personaldata.subjects import Found
 
@@ -25,6 +30,21 @@ from crm.tenants.personaldata.subjects import Found
 class RetentionRecordType(models.TextChoices):
     UNCONVERTED_LEAD = "UNCONVERTED_LEAD", _("Leads never converted")
     INACTIVE_CONTACT = "INACTIVE_CONTACT", _("Contacts without activity or open deal")
+    QUOTE = "QUOTE", _("Closed quotes (texts and approval comments)")
+    CONTRACT = "CONTRACT", _("Signed or cancelled contracts (terms and approval comments)")
+    ORDER = "ORDER", _("Delivered and invoiced, or cancelled, orders (references and notes)")
+    INVOICE = "INVOICE", _("Settled or cancelled invoices and their credit notes (notes)")
+    PAYMENT = "PAYMENT", _("Payments allocated in full (bank references)")
+
+
+# The document kinds (crm.tenants.personaldata.documents) each document record type covers.
+DOCUMENT_KINDS: dict[str, tuple[str, ...]] = {
+    RetentionRecordType.QUOTE: ("quote",),
+    RetentionRecordType.CONTRACT: ("contract",),
+    RetentionRecordType.ORDER: ("order",),
+    RetentionRecordType.INVOICE: ("invoice",),
+    RetentionRecordType.PAYMENT: ("payment",),
+}
 
 
 def _is_anonymized(record_type: str) -> Exists:
@@ -38,6 +58,8 @@ def expired(record_type: RetentionRecordType, cutoff: datetime.datetime) -> Foun
     from crm.tenants.leads.models import Lead, LeadStatus
     from crm.tenants.opportunities.models import Opportunity
 
+    if record_type in DOCUMENT_KINDS:
+        return Found(expired_documents=documents.expired(DOCUMENT_KINDS[record_type], cutoff))
     if record_type == RetentionRecordType.UNCONVERTED_LEAD:
         lead_ids = sorted(
             Lead.objects.exclude(status=LeadStatus.CONVERTED)

@@ -12,6 +12,10 @@ evidence texts of consents (the consents themselves are withdrawn), the subject'
 integrators' external events, and the record's label where automation copied it into tasks
 and notifications. History tables (django-pghistory event models) of these models, if any are
 tracked, lose the same columns. Each erased record is entered in `Anonymization`.
+
+The quote-to-cash documents whose texts mention the subject (quotes, contracts, orders,
+invoices, credit notes, payments) are found, exported and scrubbed as
+`crm.tenants.personaldata.documents` says, legal holds included.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from graphql_relay import to_global_id
 
 from crm.platform.permissions.models import AuditEntry
 from crm.tenants.models import BusinessUnit
+from crm.tenants.personaldata import documents
+from crm.tenants.personaldata.documents import KIND_NAMES, Scrubbed, Traces
 from crm.tenants.personaldata.identifiers import Identifier, IdentifierType, digits_of
 from crm.tenants.personaldata.models import (
     Anonymization,
@@ -72,22 +78,39 @@ MIN_TRACE = 3
 
 @dataclass
 class Found:
-    """The subject's records in one BU (primary keys in its schema)."""
+    """The subject's records in one BU (primary keys in its schema).
+
+    `documents` are the quote-to-cash documents that mention the subject (by kind, see
+    `crm.tenants.personaldata.documents`), found with `traces`; `expired_documents` are those a
+    retention policy blanks whole."""
 
     contact_ids: list[int] = field(default_factory=list)
     lead_ids: list[int] = field(default_factory=list)
     activity_ids: list[int] = field(default_factory=list)
+    documents: dict[str, list[int]] = field(default_factory=dict)
+    expired_documents: dict[str, list[int]] = field(default_factory=dict)
+    traces: Traces | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.contact_ids or self.lead_ids or self.activity_ids)
+        return not (
+            self.contact_ids
+            or self.lead_ids
+            or self.activity_ids
+            or any(self.documents.values())
+            or any(self.expired_documents.values())
+        )
 
     def counts(self) -> dict[str, int]:
         return {
             "contact": len(self.contact_ids),
             "lead": len(self.lead_ids),
             "activity": len(self.activity_ids),
+            **{name: len(self.documents.get(name, [])) for name in KIND_NAMES},
         }
+
+    def document_count(self) -> int:
+        return sum(len(ids) for ids in (*self.documents.values(), *self.expired_documents.values()))
 
 
 def _matching(identifier: Identifier, phones: Iterable[str]) -> Q:
@@ -145,7 +168,10 @@ def find(identifier: Identifier) -> Found:
             "pk", flat=True
         )
     )
-    return Found(sorted(contacts), sorted(leads), sorted(activities))
+    found = Found(sorted(contacts), sorted(leads), sorted(activities))
+    found.traces = traces_of(found, identifier)
+    found.documents = documents.mentioning(found.traces)
+    return found
 
 
 # -- describing (access and portability) --------------------------------------------------------
@@ -161,7 +187,8 @@ def _stamp(value: Any) -> str | None:
 
 
 def _reference(business_unit: BusinessUnit, record_type: str, pk: int) -> dict[str, str]:
-    kind = {"contact": "Contact", "lead": "Lead", "activity": "Activity"}[record_type]
+    kinds = {"contact": "Contact", "lead": "Lead", "activity": "Activity"}
+    kind = kinds.get(record_type) or documents.BY_NAME[record_type].graphql_type
     return {"type": record_type, "id": global_id(business_unit, kind, pk)}
 
 
@@ -260,6 +287,11 @@ def describe(business_unit: BusinessUnit, found: Found, *, with_access_log: bool
         "leads": leads,
         "activities": activities,
         "consents": consents,
+        "documents": documents.describe(
+            found.documents,
+            found.traces or traces_of(found),
+            lambda kind, pk: global_id(business_unit, kind, pk),
+        ),
     }
     if with_access_log:
         section["access_log"] = access_log(business_unit, found)
@@ -273,6 +305,7 @@ def access_log(business_unit: BusinessUnit, found: Found) -> list[dict[str, Any]
         "contact": [str(pk) for pk in found.contact_ids],
         "lead": [str(pk) for pk in found.lead_ids],
         "activity": [str(pk) for pk in found.activity_ids],
+        **{kind: [str(pk) for pk in keys] for kind, keys in found.documents.items()},
     }
     condition = Q()
     for object_type, keys in ids.items():
@@ -301,25 +334,55 @@ def access_log(business_unit: BusinessUnit, found: Found) -> list[dict[str, Any]
 # -- erasing ------------------------------------------------------------------------------------
 
 
-def _traces(found: Found) -> list[str]:
-    """The subject's identifying texts, to be cut out of other records' texts."""
+def traces_of(found: Found, identifier: Identifier | None = None) -> Traces:
+    """The subject's identifying texts, to be found in and cut out of other records' texts:
+    full names, e-mail addresses and phone numbers (and the request's identifier) are strong,
+    last names alone weak; with the accounts the subject is a contact at (or a deal's primary
+    contact of), whose documents are searched for the weak ones too."""
     from crm.tenants.contacts.models import Contact
     from crm.tenants.leads.models import Lead
+    from crm.tenants.opportunities.models import Opportunity
 
-    texts: set[str] = set()
-    for first, last, first_latin, last_latin, email, phone, mobile in Contact.objects.filter(
-        pk__in=found.contact_ids
-    ).values_list(
-        "first_name", "last_name", "first_name_latin", "last_name_latin", "email", "phone", "mobile"
+    strong: set[str] = {identifier.value} if identifier is not None else set()
+    last_names: set[str] = set()
+    accounts: set[int] = set()
+    for row in Contact.objects.filter(pk__in=found.contact_ids).values_list(
+        "first_name",
+        "last_name",
+        "first_name_latin",
+        "last_name_latin",
+        "email",
+        "phone",
+        "mobile",
+        "account_id",
     ):
-        texts |= {f"{first} {last}".strip(), f"{first_latin} {last_latin}".strip(), last}
-        texts |= {last_latin, email, phone, mobile}
-    for first, last, email, phone in Lead.objects.filter(pk__in=found.lead_ids).values_list(
-        "first_name", "last_name", "email", "phone"
-    ):
-        texts |= {f"{first} {last}".strip(), last, email, phone}
-    # Longest first, so that "Anna Weber" goes before "Weber".
-    return sorted((text for text in texts if len(text) >= MIN_TRACE), key=len, reverse=True)
+        first, last, first_latin, last_latin, email, phone, mobile, account = row
+        strong |= {f"{first} {last}".strip(), f"{first_latin} {last_latin}".strip()}
+        strong |= {email, phone, mobile}
+        last_names |= {last, last_latin}
+        if account is not None:
+            accounts.add(account)
+    for first, last, email, phone, lead_account in Lead.objects.filter(
+        pk__in=found.lead_ids
+    ).values_list("first_name", "last_name", "email", "phone", "account_id"):
+        strong |= {f"{first} {last}".strip(), email, phone}
+        last_names.add(last)
+        if lead_account is not None:
+            accounts.add(lead_account)
+    accounts |= set(
+        Opportunity.objects.filter(primary_contact_id__in=found.contact_ids).values_list(
+            "account_id", flat=True
+        )
+    )
+
+    def longest_first(texts: set[str]) -> list[str]:  # "Anna Weber" goes before "Weber"
+        return sorted((text for text in texts if len(text) >= MIN_TRACE), key=len, reverse=True)
+
+    return Traces(longest_first(strong), longest_first(strong | last_names), accounts)
+
+
+def _traces(found: Found) -> list[str]:
+    return (found.traces or traces_of(found)).weak
 
 
 def _scrubbed(text: str, traces: list[str]) -> str:
@@ -363,11 +426,19 @@ def scrub_history(model: type[models.Model], ids: list[int], erased: dict[str, A
     return scrubbed
 
 
-def erase(
-    found: Found, *, reason: AnonymizationReason, reference: str, actor: str
-) -> dict[str, int]:
-    """Anonymize the found records in the current schema. Returns what changed, per kind of
-    record. Call inside a transaction."""
+@dataclass
+class Erased:
+    """What an erasure did in one BU: records changed per kind (`counts`), the documents whose
+    texts changed (by kind), and the texts kept under a legal hold, per (kind, reason)."""
+
+    counts: dict[str, int]
+    documents: dict[str, list[int]] = field(default_factory=dict)
+    held: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def erase(found: Found, *, reason: AnonymizationReason, reference: str, actor: str) -> Erased:
+    """Anonymize the found records in the current schema (documents: the subject's traces cut
+    out, legal holds kept; expired documents: blanked). Call inside a transaction."""
     from crm.tenants.automation.models import ExternalEvent, Notification
     from crm.tenants.contacts.models import Activity, Contact, Task
     from crm.tenants.leads.models import Lead
@@ -427,6 +498,12 @@ def erase(
         + scrub_history(Lead, found.lead_ids, LEAD_ERASED)
         + scrub_history(Activity, found.activity_ids, ACTIVITY_ERASED)
     )
+    scrubbed = (
+        documents.scrub(found.documents, found.traces) if found.traces is not None else Scrubbed()
+    )
+    counts.update(scrubbed.counts())
+    for name, count in documents.blank(found.expired_documents).items():
+        counts[name] = counts.get(name, 0) + count
     Anonymization.objects.bulk_create(
         [
             Anonymization(
@@ -440,9 +517,13 @@ def erase(
                 (SubjectType.CONTACT, found.contact_ids),
                 (SubjectType.LEAD, found.lead_ids),
                 ("activity", found.activity_ids),
+                *found.expired_documents.items(),
             )
             for pk in ids
         ],
         ignore_conflicts=True,
     )
-    return counts
+    changed = {name: list(ids) for name, ids in scrubbed.changed.items()}
+    for name, ids in found.expired_documents.items():
+        changed[name] = sorted({*changed.get(name, []), *ids})
+    return Erased(counts, changed, scrubbed.held)

@@ -4,7 +4,10 @@ A quote's stage is its status. Its owner is the deal's owner, and the deal's acc
 reaches it as the owner does (as they reach the deal). Lines have no stage of their own: who
 may edit them is the `quote_line` type's rules (back-end support prepares them), and a line
 can change only while its quote is a current draft. `margin` (and a line's `unit_cost`) is
-the field the default policy hides from front-end sales.
+the field the default policy shows to HQ, the BU's managers and finance only.
+
+Personal fields (reads are audited): the note (free text to the customer, often naming the
+person it is for) and the approval trail (its comments).
 """
 
 from __future__ import annotations
@@ -47,12 +50,14 @@ QUOTE_FIELDS = (
     "document",
 )
 
+QUOTE_PERSONAL = frozenset({"note", "approvals"})
+
 QUOTE = register(
     ObjectType(
         name="quote",
         model=models.Quote,
         graphql_type="Quote",
-        fields=tuple(GovernedField(name) for name in QUOTE_FIELDS),
+        fields=tuple(GovernedField(name, personal=name in QUOTE_PERSONAL) for name in QUOTE_FIELDS),
         stages=models.QUOTE_STAGES,
         stage_field="status",
         group_field=None,

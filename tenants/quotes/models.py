@@ -76,7 +76,7 @@ class QuoteStatus(models.TextChoices):
 QUOTE_STAGES = tuple(QuoteStatus.values)
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Quote(models.Model):
     """One version of a quote. Versions share `number`; only the current one can change."""
 
@@ -108,6 +108,7 @@ class Quote(models.Model):
     # The discount cleared for sending: by an approval, or by the sender's own limit.
     approved_discount = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     cleared_discount = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    # Free texts: personal data where they name people (crm.tenants.personaldata.documents).
     note = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -194,7 +195,7 @@ class QuoteLine(models.Model):
         return f"{self.quote_id}/{self.position}: {self.material_code}"
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class QuoteApproval(models.Model):
     """The trail of a quote's discount approvals: asked, approved up to a discount, declined."""
 

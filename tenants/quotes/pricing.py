@@ -205,7 +205,7 @@ def price_lines(
                 id=line.material_id,
             )
     resolved = resolve_prices(
-        business_unit=business_unit, material_ids=ids, on=on, with_breaks=True
+        business_unit=business_unit, material_ids=ids, on=on, with_breaks=True, currency=currency
     )
     rates = _rates_on(on)
     parents = _parents(business_unit.group_id, rates)

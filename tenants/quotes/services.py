@@ -35,6 +35,7 @@ from crm.masterdata.customers.models import Customer
 from crm.masterdata.sales.models import StageKind
 from crm.masterdata.sales_policy import max_discount
 from crm.platform.core.errors import CrmError, ErrorCode
+from crm.platform.core.money import currency as money_currency
 from crm.platform.permissions.engine import Access
 from crm.platform.permissions.vocabulary import Action
 from crm.tenants.localcustomers.models import LocalCustomer
@@ -172,9 +173,12 @@ def create_quote(
     header_discount: Decimal = Decimal(0),
     language: str = "",
     note: str = "",
+    currency: str = "",
 ) -> Quote:
     """A draft quote for an open deal, priced on `quote_date` (default: today in the BU); its
-    lines are `lines`, or the deal's products when none are given."""
+    lines are `lines`, or the deal's products when none are given. It is in `currency` (an
+    export customer quoted in its own currency, prices converted at the quote date's rates), by
+    default the BU's."""
     access.require(Action.CREATE, QUOTE)
     if opportunity.status != StageKind.OPEN:
         raise CrmError(ErrorCode.RECORD_CLOSED, object="opportunity", status=opportunity.status)
@@ -192,7 +196,7 @@ def create_quote(
             field="lines",
             reason="no lines and the deal has no products",
         )
-    currency = access.business_unit.currency
+    currency = money_currency(currency).code if currency else access.business_unit.currency
     with transaction.atomic():
         priced = pricing.price_lines(
             access=access,
@@ -233,12 +237,23 @@ def _inputs_of(quote: Quote) -> list[pricing.LineInput]:
     ]
 
 
+def line_fields(inputs: Sequence[pricing.LineInput]) -> list[str]:
+    """The `quote_line` fields the inputs write: material and quantity always, the discount
+    and the tax code when a line gives one."""
+    fields = ["material", "quantity"]
+    if any(line.discount for line in inputs):
+        fields.append("discount")
+    if any(line.tax_code for line in inputs):
+        fields.append("tax")
+    return fields
+
+
 def set_lines(access: Access, quote: Quote, inputs: Sequence[pricing.LineInput]) -> Quote:
     """Replace a draft's lines, priced again on its quote date."""
     with transaction.atomic():
         quote = _locked(access, quote)
         _require_draft(quote)
-        access.require(Action.EDIT, QUOTE_LINE)
+        access.require(Action.EDIT, QUOTE_LINE, line_fields(inputs))
         priced = pricing.price_lines(
             access=access,
             on=quote.quote_date,

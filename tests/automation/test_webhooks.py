@@ -17,7 +17,7 @@ from crm.platform.core.errors import CrmError
 from crm.tenants.automation import events
 from crm.tenants.automation.definitions import clean_url
 from crm.tenants.automation.models import DeliveryStatus, Firing, WebhookDelivery
-from crm.tenants.automation.tasks import deliver_webhook, webhook_secret
+from crm.tenants.automation.tasks import backoff_seconds, deliver_webhook, webhook_secret
 from crm.tests.automation.helpers import access, bu, lead, rule
 
 pytestmark = pytest.mark.django_db
@@ -96,8 +96,40 @@ def test_a_webhook_failing_every_time_ends_failed(world, receiver, settings):
         deliver_webhook.apply(args=[delivery.pk], headers={"_schema_name": "bu_acme_de"})
         delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.attempts == 9
+    assert delivery.attempts == settings.AUTOMATION_WEBHOOK_ATTEMPTS  # 4 in the tests
+    assert len(server.received) == settings.AUTOMATION_WEBHOOK_ATTEMPTS
     assert delivery.last_error == "HTTP 503"
+    assert delivery.next_attempt_at is None  # kept as FAILED, due never (until sent again)
+
+
+def test_the_back_off_doubles_with_jitter_and_is_capped(settings):
+    settings.AUTOMATION_WEBHOOK_BACKOFF = 30.0
+    settings.AUTOMATION_WEBHOOK_BACKOFF_MAX = 3600.0
+    for attempt, step in ((1, 30), (2, 60), (3, 120), (7, 1920), (8, 3600), (12, 3600)):
+        waits = [backoff_seconds(attempt) for _ in range(200)]
+        assert all(step / 2 <= wait <= step for wait in waits), attempt
+        assert len(set(waits)) > 1  # jittered
+
+
+def test_a_message_for_an_attempt_made_already_does_nothing(world, receiver, settings):
+    url, server = receiver
+    settings.AUTOMATION_WEBHOOKS_ALLOW_LOCAL = True
+    with schema_context("bu_acme_de"):
+        delivery = WebhookDelivery.objects.create(
+            url=url, event_id="6f7a1c2e-0000-4000-8000-000000000002", payload={"x": 2}
+        )
+        first = deliver_webhook.apply(
+            args=[delivery.pk], kwargs={"attempt": 1}, headers={"_schema_name": "bu_acme_de"}
+        )
+        # The same attempt again (a swept message whose original turned up after all).
+        again = deliver_webhook.apply(
+            args=[delivery.pk], kwargs={"attempt": 1}, headers={"_schema_name": "bu_acme_de"}
+        )
+        delivery.refresh_from_db()
+    assert (first.get(), again.get()) == ("DELIVERED", "skipped")
+    assert delivery.attempts == 1
+    assert len(server.received) == 1
+    assert server.received[0][0]["X-CRM-Attempt"] == "1"
 
 
 def test_webhook_urls_are_https_to_public_hosts(settings):

@@ -447,3 +447,87 @@ def test_flows_are_kept_by_managers_as_data(eu, graphql):
     ]
     listed = graphql("{ approvalFlows { code } }", bu="acme.de", as_=FINANCE).data
     assert listed["approvalFlows"] == [{"code": "big"}]
+
+
+@pytest.mark.parametrize("listing", ["contracts", "quotes"])
+def test_a_page_of_contracts_or_quotes_costs_the_same_statements_for_2_or_6(eu, graphql, listing):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.tests.quotes.test_quotes_api import QUOTE
+
+    standard_flows()
+    made: list[Contract] = []
+    query = (
+        CONTRACT + "{ contracts(first: 20) { edges { node { ...C } } } }"
+        if listing == "contracts"
+        else QUOTE + "{ quotes(first: 20) { edges { node { ...Q } } } }"
+    )
+
+    def statements(count: int) -> int:
+        while len(made) < count:
+            contract = make_contract(codes=["M-001", "M-002"], quantities=["2", "3"])
+            with schema_context(schema()):
+                services.submit(access_of(SALES, "de"), contract)
+            made.append(contract)
+        with CaptureQueriesContext(connection) as queries:
+            reply = graphql(query, bu="acme.de", as_=MANAGER)
+        assert reply.errors == []
+        assert len(reply.data[listing]["edges"]) == count
+        return len(queries.captured_queries)
+
+    statements(1)  # the first request of a user reads their grants and the policy once
+    two = statements(2)
+    assert statements(6) == two
+
+
+CANCEL = (
+    CONTRACT
+    + """mutation($id: ID!, $comment: String!) { contractCancel(id: $id, comment: $comment) {
+  errors { field code message } contract { ...C } } }"""
+)
+
+
+def test_cancelling_a_contract_in_approval_withdraws_its_steps_and_keeps_the_reason(eu, graphql):
+    flow("managers", "SEQUENTIAL", ["bu_manager", "finance"])
+    contract = make_contract()
+    pending = submit(graphql, contract)["contract"]["approvals"]
+    assert [a["status"] for a in pending] == ["PENDING", "WAITING"]
+    reply = graphql(
+        CANCEL, {"id": gid(contract), "comment": "Kunde hat abgesagt"}, bu="acme.de", as_=MANAGER
+    )
+    cancelled = reply.data["contractCancel"]
+    assert cancelled["errors"] == []
+    shown = cancelled["contract"]
+    assert shown["status"] == "CANCELLED"
+    assert [a["status"] for a in shown["approvals"]] == ["WITHDRAWN", "WITHDRAWN"]
+    last = shown["events"][-1]
+    assert (last["kind"], last["comment"]) == ("CANCELLED", "Kunde hat abgesagt")
+    # The withdrawn step can no longer be decided, and the contract no longer signed.
+    late = decide(graphql, pending[0]["id"], MANAGER)
+    assert [e["code"] for e in late.data["approvalDecide"]["errors"]] == ["ALREADY_DECIDED"]
+    sign = graphql(SIGN, {"id": gid(contract)}, bu="acme.de", as_=MANAGER).data["contractSign"]
+    assert [e["code"] for e in sign["errors"]] == ["RECORD_CLOSED"]
+    assert status(contract) == "cancelled"
+
+
+def test_a_contract_is_not_cancelled_when_signed_without_a_reason_or_by_sales(eu, graphql):
+    contract = make_contract()
+    cases = [
+        (SALES, "zu teuer", "PERMISSION_DENIED"),  # salespeople do not cancel
+        (MANAGER, "  ", "REQUIRED_FIELD_MISSING"),
+    ]
+    for who, comment, code in cases:
+        reply = graphql(CANCEL, {"id": gid(contract), "comment": comment}, bu="acme.de", as_=who)
+        assert [e["code"] for e in reply.data["contractCancel"]["errors"]] == [code]
+        assert status(contract) == "negotiation"
+    submit(graphql, contract)  # no flow: approved at once
+    graphql(SIGN, {"id": gid(contract)}, bu="acme.de", as_=SALES)
+    assert status(contract) == "signed"
+    reply = graphql(CANCEL, {"id": gid(contract), "comment": "x"}, bu="acme.de", as_=MANAGER)
+    assert [e["code"] for e in reply.data["contractCancel"]["errors"]] == ["RECORD_CLOSED"]
+    assert status(contract) == "signed"
+    with schema_context(schema()):
+        assert PaymentInstalment.objects.filter(contract=contract).exists()
+    malformed = graphql(CANCEL, {"id": "nope", "comment": "x"}, bu="acme.de", as_=MANAGER)
+    assert [e["code"] for e in malformed.data["contractCancel"]["errors"]] == ["MALFORMED_ID"]

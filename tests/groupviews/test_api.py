@@ -176,6 +176,10 @@ def test_what_the_policy_says_about_group_views(world, graphql):
         "pipeline": "READ",
         "lead_sources": "READ",
         "receivables": "READ",
+        "channel_roi": "READ",
+        "customer_distribution": "READ",
+        "rfm": "READ",
+        "receivables_aging": "READ",
         "funnel": "READ",
         "performance": "READ",
     }

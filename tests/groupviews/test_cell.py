@@ -225,7 +225,7 @@ def test_a_registered_receivables_provider_fills_the_contract(world):
     golden = deal.account.customer_id
     seen = []
 
-    def provider(business_unit, as_of):
+    def provider(business_unit, as_of, *, customer_ids=None):
         seen.append((business_unit.code, as_of))
         return [receivables.CustomerExposure(golden, Decimal("1200.005"), Decimal("300"))]
 

@@ -7,7 +7,9 @@
 Set-up helpers call the services as a BU manager or finance user: what a test checks is then
 called again, as the person the test is about. Rates are the group's (CNY) spot rates: the test
 world has CNY→EUR 0.128 and CNY→JPY 21.05 for today and the two days before; `rate_on` adds
-others for the dates a test needs.
+others for the dates a test needs. Order lines are (material, quantity, unit price) and are
+VAT-exempt (tax code `exempt`, 0 %) unless a fourth item names the tax code (`standard`,
+`reduced`; see conftest.py).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from crm.masterdata.models import ExchangeRate, Material
 from crm.platform.accounts.models import Membership, Role, User
 from crm.platform.permissions.engine import Access
+from crm.tenants.contracts.models import Contract
 from crm.tenants.ledger import invoices, orders, payments
 from crm.tenants.ledger.invoices import InvoiceLineInput
 from crm.tenants.ledger.models import Invoice, Order, Payment
@@ -105,24 +109,83 @@ def material(code: str) -> int:
     return pk
 
 
+TAX_RATES = {
+    "acme.de": (Decimal("19"), Decimal("7")),
+    "acme.jp": (Decimal("10"), Decimal("8")),
+}
+
+
+def tax_rates() -> None:
+    """The BUs' tax rates: `standard` (default), `reduced` (category REDUCED), `exempt` 0 %."""
+    from crm.masterdata.models import MaterialCategory
+    from crm.tenants.quotes.models import TaxRate
+
+    since = datetime.date(2020, 1, 1)
+    for handle, (standard, reduced) in TAX_RATES.items():
+        unit = business_unit(handle)
+        category, _created = MaterialCategory.objects.get_or_create(
+            group_id=unit.group_id,
+            code="REDUCED",
+            defaults={"name": "Reduced", "name_en": "Reduced"},
+        )
+        with schema_context(unit.schema_name):
+            for code, rate, fields in (
+                ("standard", standard, {"is_default": True}),
+                ("reduced", reduced, {"material_category_id": category.pk}),
+                ("exempt", Decimal(0), {}),
+            ):
+                TaxRate.objects.get_or_create(
+                    code=code, valid_from=since, defaults={"name": code, "rate": rate, **fields}
+                )
+
+
+Line = tuple[str, str, str] | tuple[str, str, str, str]
+
+
+def line_input(line: Line) -> LineInput:
+    code, quantity, price = line[:3]
+    tax = line[3] if len(line) > 3 else "exempt"
+    return LineInput(material(code), quantity, price, tax_code=tax)
+
+
 def make_order(
     access: Access,
     account: LocalCustomer,
-    lines: Sequence[tuple[str, str, str]],
+    lines: Sequence[Line],
     **fields: Any,
 ) -> Order:
-    """An order of (material code, quantity, unit price) lines, by a BU manager by default."""
+    """An order of (material code, quantity, unit price[, tax code]) lines, by a BU manager by
+    default."""
     return orders.order_create(
-        access,
-        account=account,
-        lines=[LineInput(material(code), quantity, price) for code, quantity, price in lines],
-        **fields,
+        access, account=account, lines=[line_input(line) for line in lines], **fields
     )
+
+
+def reduced(code: str) -> None:
+    """Material `code` is of category REDUCED (7 % in acme.de), for this test."""
+    from crm.masterdata.models import MaterialCategory
+
+    category = MaterialCategory.objects.get(group__code="acme", code="REDUCED")
+    Material.objects.filter(group__code="acme", code=code).update(category=category)
+
+
+def signed_contract(
+    codes: Sequence[str], quantities: Sequence[str], *, as_: str = "acme.de.sales", **fields: Any
+) -> Contract:
+    """A signed contract of acme.de from an accepted quote of `codes` × `quantities`, taxed by
+    the BU's rates (the quote's), owned by `as_`."""
+    from crm.tenants.contracts import services
+    from crm.tests.contracts.helpers import make_contract
+
+    contract = make_contract(codes=list(codes), quantities=list(quantities), as_=as_, **fields)
+    access = access_as(as_, "acme.de")
+    with schema_context(DE):
+        return services.sign(access, services.submit(access, contract))
 
 
 def confirmed_order(
     account: LocalCustomer,
-    lines: Sequence[tuple[str, str, str]],
+    lines: Sequence[Line],
     handle: str = "acme.de",
     **fields: Any,
 ) -> Order:

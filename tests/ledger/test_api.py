@@ -28,24 +28,32 @@ from crm.tests.ledger.helpers import (
     make_account,
     material,
     pay,
+    reduced,
     refreshed,
+    signed_contract,
     today,
 )
 
 ORDER_FIELDS = """id number status confirmed orderDate total { amount currency }
+  netTotal { amount currency } taxTotal { amount currency }
+  taxes { code rate net { amount } tax { amount } }
   totalGroup { amount currency } invoicedAmount { amount }
   conversion { currency groupCurrency date rate rateType rateDate }
   account { id localCode customerCode } contract { id number }
   lines { id position materialCode quantity unitPrice { amount } amount { amount }
+          taxCode taxRate taxAmount { amount } grossAmount { amount }
           amountGroup { amount } deliveredQuantity invoicedQuantity
           deliveries { quantity deliveredOn reference } }
   invoices { id number status }"""
 INVOICE_FIELDS = """id number status issueDate dueDate paymentTerms total { amount currency }
+  netTotal { amount } taxTotal { amount } taxes { code rate net { amount } tax { amount } }
   totalGroup { amount } openAmount { amount } openAmountGroup { amount } paidAmount { amount }
   creditedAmount { amount } order { id number }
-  lines { position orderLine materialCode quantity amount { amount } amountGroup { amount } }
+  lines { position orderLine materialCode quantity amount { amount } amountGroup { amount }
+          taxRate taxAmount { amount } }
   allocations { amount { amount } payment { number } }
-  creditNotes { number amount { amount } }"""
+  creditNotes { number amount { amount } netAmount { amount } taxAmount { amount }
+                taxes { rate tax { amount } } }"""
 PAYMENT_FIELDS = """id number amount { amount currency } amountGroup { amount }
   allocatedAmount { amount } unallocatedAmount { amount } reference
   allocations { amount { amount } invoice { id number status } allocatedOn }"""
@@ -106,8 +114,12 @@ def eu(settings):
 
 
 def test_an_order_delivered_in_parts_invoiced_and_paid(world, graphql, eu):
+    reduced("M-002")  # 7 % VAT in acme.de, M-001 19 %
+    contract = signed_contract(["M-001", "M-002"], ["10", "2"])
     with schema_context(DE):
-        account = make_account(terms="14 Tage netto")
+        account = contract.account
+        account.payment_terms = "14 Tage netto"
+        account.save(update_fields=["payment_terms"])
     lines = [
         {
             "material": to_global_id("Material", material("M-001")),
@@ -123,21 +135,34 @@ def test_an_order_delivered_in_parts_invoiced_and_paid(world, graphql, eu):
     created = ask(
         graphql,
         ORDER_CREATE,
-        {
-            "account": gid("Account", account),
-            "lines": lines,
-            "contract": 17,
-            "contractNumber": "V-17",
-        },
+        {"account": gid("Account", account), "lines": lines, "contract": contract.pk},
     ).data["orderCreate"]
     assert created["errors"] == []
     order = created["order"]
     assert order["status"] == "OPEN"
-    assert order["total"] == {"amount": "324.98", "currency": "EUR"}
-    assert order["totalGroup"] == {"amount": "2538.91", "currency": "CNY"}  # × 7.8125
+    # 125.00 at 19 % (23.75) and 199.98 at 7 % (13.9986: 14.00), the rates the contract has.
+    assert order["netTotal"] == {"amount": "324.98", "currency": "EUR"}
+    assert order["taxTotal"] == {"amount": "37.75", "currency": "EUR"}
+    assert order["total"] == {"amount": "362.73", "currency": "EUR"}
+    assert order["totalGroup"] == {"amount": "2833.83", "currency": "CNY"}  # × 7.8125
+    assert [
+        (t["code"], t["rate"], t["net"]["amount"], t["tax"]["amount"]) for t in order["taxes"]
+    ] == [
+        ("standard", "19", "125.00", "23.75"),
+        ("reduced", "7", "199.98", "14.00"),
+    ]
+    assert [
+        (
+            line["taxCode"],
+            line["taxRate"],
+            line["taxAmount"]["amount"],
+            line["grossAmount"]["amount"],
+        )
+        for line in order["lines"]
+    ] == [("standard", "19", "23.75", "148.75"), ("reduced", "7", "14.00", "213.98")]
     assert order["conversion"]["rate"] == "7.8125"
     assert order["conversion"]["rateType"] == "SPOT"
-    assert order["contract"] == {"id": 17, "number": "V-17"}
+    assert order["contract"] == {"id": contract.pk, "number": contract.number}
     assert order["lines"][1]["unitPrice"] == {"amount": "99.99"}
 
     confirmed = ask(graphql, ORDER_CONFIRM, {"id": order["id"]}).data["orderConfirm"]
@@ -163,13 +188,16 @@ def test_an_order_delivered_in_parts_invoiced_and_paid(world, graphql, eu):
     assert beyond.data["invoiceCreate"]["invoice"] is None
     draft = ask(graphql, INVOICE_CREATE, {"order": order["id"]}, as_="acme.de.finance")
     draft = draft.data["invoiceCreate"]["invoice"]
-    assert (draft["status"], draft["number"], draft["total"]["amount"]) == ("DRAFT", None, "50.00")
+    assert (draft["status"], draft["number"], draft["total"]["amount"]) == ("DRAFT", None, "59.50")
+    assert (draft["netTotal"]["amount"], draft["taxTotal"]["amount"]) == ("50.00", "9.50")
     issued = ask(graphql, INVOICE_ISSUE, {"id": draft["id"]}, as_="acme.de.finance")
     invoice = issued.data["invoiceIssue"]["invoice"]
     assert invoice["status"] == "ISSUED"
     assert invoice["number"] == f"INV-{today().year}-000001"
     assert invoice["paymentTerms"] == "14 Tage netto"
-    assert invoice["totalGroup"]["amount"] == "390.63"  # 50 × 7.8125 = 390.625
+    assert invoice["totalGroup"]["amount"] == "464.84"  # 59.50 × 7.8125 = 464.84375
+    assert invoice["lines"][0]["amountGroup"]["amount"] == "390.63"  # the net: 50 × 7.8125
+    assert invoice["openAmount"]["amount"] == "59.50"  # receivables are gross
 
     paid = ask(
         graphql,
@@ -177,21 +205,21 @@ def test_an_order_delivered_in_parts_invoiced_and_paid(world, graphql, eu):
         {
             "payer": gid("Account", account),
             "amount": "70.00",
-            "allocations": [{"invoice": invoice["id"], "amount": "50.00"}],
+            "allocations": [{"invoice": invoice["id"], "amount": "59.50"}],
         },
         as_="acme.de.finance",
     ).data["paymentRecord"]
     assert paid["errors"] == []
     payment = paid["payment"]
-    assert payment["unallocatedAmount"]["amount"] == "20.00"
+    assert payment["unallocatedAmount"]["amount"] == "10.50"
     assert payment["allocations"][0]["invoice"]["status"] == "PAID"
     again = ask(graphql, INVOICE, {"id": invoice["id"]}, as_="acme.de.finance").data["invoice"]
     assert again["openAmount"]["amount"] == "0.00"
     assert again["allocations"] == [
-        {"amount": {"amount": "50.00"}, "payment": {"number": payment["number"]}}
+        {"amount": {"amount": "59.50"}, "payment": {"number": payment["number"]}}
     ]
     seen = ask(graphql, ORDER, {"id": order["id"]}).data["order"]
-    assert seen["invoicedAmount"]["amount"] == "50.00"
+    assert seen["invoicedAmount"]["amount"] == "59.50"
     assert seen["invoices"] == [
         {"id": invoice["id"], "number": invoice["number"], "status": "PAID"}
     ]

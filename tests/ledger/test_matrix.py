@@ -1,18 +1,20 @@
-"""The default policy of orders, invoices, credit notes and payments, role × stage × ownership,
-through the GraphQL API, as tests/permissions/test_sales_matrix.py does for the sales work.
+"""The default policy of orders, invoices, credit notes, payments and integration events, role
+× stage × ownership, through the GraphQL API, as tests/permissions/test_sales_matrix.py does for
+the sales work.
 
 Every default role (in the German BU, or at group level for HQ roles) is asked, for a document
 in each stage that belongs to the tested user (its owner and its account's sales owner) and for
 one of another person of the BU, to read it (each governed field readable or hidden as the
 oracle in tests/permissions/matrix.py computes from the policy's data), to write a field, and
-to confirm, cancel or issue it. Each write runs in a savepoint that is rolled back; a refused
-write changes nothing.
+to confirm, cancel, issue it or send it again. Each write runs in a savepoint that is rolled
+back; a refused write changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime
 import itertools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,8 +27,12 @@ from graphql_relay import to_global_id
 
 from crm.platform.permissions.defaults import DEFAULT_ROLES
 from crm.platform.permissions.vocabulary import Action
+from crm.tenants.automation.models import WebhookDelivery
 from crm.tenants.ledger.models import (
     CreditNote,
+    IntegrationDelivery,
+    IntegrationEndpoint,
+    IntegrationEvent,
     Invoice,
     InvoiceLine,
     Order,
@@ -77,6 +83,7 @@ def _order(stage: str, owner: str, *, confirmed: bool | None = None) -> Order:
         status=stage,
         order_date=day,
         confirmed=stage != "OPEN" if confirmed is None else confirmed,
+        net_total=Decimal("100.00"),
         total=Decimal("100.00"),
         total_group=Decimal("781.25"),
         **_converted(day),
@@ -124,6 +131,7 @@ def _invoice(stage: str, owner: str) -> Invoice:
         status=stage,
         issue_date=day if issued else None,
         due_date=day + datetime.timedelta(days=30) if issued else None,
+        net_total=Decimal(100),
         total=Decimal(100),
         total_group=Decimal("781.25") if issued else None,
         paid_amount=paid,
@@ -169,6 +177,7 @@ def make_credit_note(world: Any, stage: str, owner: str) -> CreditNote:
             issue_date=day,
             reason="Rabatt",
             amount=Decimal(10),
+            net_amount=Decimal(10),
             amount_group=Decimal("78.13"),
             **_converted(day),
         )
@@ -215,6 +224,9 @@ ORDER = SalesAdapter(
         "invoice_basis": "invoiceBasis",
         "order_date": "orderDate",
         "confirmed": "confirmed",
+        "net_total": "netTotal { amount }",
+        "tax_total": "taxTotal { amount }",
+        "taxes": "taxes { rate }",
         "total": "total { amount }",
         "total_group": "totalGroup { amount }",
         "conversion": "conversion { rate }",
@@ -247,6 +259,9 @@ INVOICE = SalesAdapter(
         "issue_date": "issueDate",
         "due_date": "dueDate",
         "payment_terms": "paymentTerms",
+        "net_total": "netTotal { amount }",
+        "tax_total": "taxTotal { amount }",
+        "taxes": "taxes { rate }",
         "total": "total { amount }",
         "total_group": "totalGroup { amount }",
         "conversion": "conversion { rate }",
@@ -277,6 +292,9 @@ CREDIT_NOTE = SalesAdapter(
         "issue_date": "issueDate",
         "reason": "reason",
         "amount": "amount { amount }",
+        "net_amount": "netAmount { amount }",
+        "tax_amount": "taxAmount { amount }",
+        "taxes": "taxes { rate }",
         "amount_group": "amountGroup { amount }",
         "conversion": "conversion { rate }",
     },
@@ -309,6 +327,54 @@ PAYMENT = SalesAdapter(
 )
 
 
+def make_integration_event(world: Any, stage: str, owner: str) -> IntegrationEvent:
+    """A payment.received event whose delivery to the BU's ERP failed (no owner: the same for
+    everyone of the BU)."""
+    with schema_context(SCHEMA):
+        endpoint, _made = IntegrationEndpoint.objects.get_or_create(
+            code="matrix",
+            defaults={"url": "https://erp.example.com/in", "kinds": ["payment.received"]},
+        )
+        number = next(_numbers)
+        event = IntegrationEvent.objects.create(
+            event_id=uuid.uuid4(),
+            kind="payment.received",
+            idempotency_key=f"acme.de:payment.received:PAY-MX-{number}",
+            record_type="Payment",
+            record_id=number,
+            payload={"kind": "payment.received", "data": {"number": f"PAY-MX-{number}"}},
+        )
+        webhook = WebhookDelivery.objects.create(
+            url=endpoint.url,
+            event_id=uuid.uuid4(),
+            payload=event.payload,
+            status="FAILED",
+            attempts=4,
+            last_error="HTTP 503",
+            next_attempt_at=None,
+        )
+        IntegrationDelivery.objects.create(event=event, endpoint=endpoint, webhook=webhook)
+        return event
+
+
+INTEGRATION_EVENT = SalesAdapter(
+    object_type="integration_event",
+    graphql_type="IntegrationEvent",
+    root="integrationEvent",
+    readable={
+        "kind": "kind",
+        "idempotency_key": "idempotencyKey",
+        "record": "record { id }",
+        "payload": "payload",
+        "occurred_at": "occurredAt",
+        "deliveries": "deliveries { status }",
+    },
+    filled=("kind", "idempotency_key", "record", "payload", "occurred_at", "deliveries"),
+    writes={},
+    make=make_integration_event,
+)
+
+
 @dataclass(frozen=True)
 class StageAction:
     """An action on a document in one stage: its mutation, and what it leaves when allowed."""
@@ -334,6 +400,16 @@ ACTIONS = {
             lambda order: order.status == "CANCELLED",
         ),
     ),
+    "integration_event": (
+        StageAction(
+            Action.EDIT,
+            "",
+            "mutation($id: ID!) { integrationEventRedeliver(event: $id) { errors { code } } }",
+            lambda event: event.deliveries.filter(
+                redeliveries=1, webhook__status="PENDING"
+            ).exists(),
+        ),
+    ),
     "invoice": (
         StageAction(
             Action.ADVANCE,
@@ -350,7 +426,7 @@ ACTIONS = {
     ),
 }
 
-ADAPTERS = (ORDER, INVOICE, CREDIT_NOTE, PAYMENT)
+ADAPTERS = (ORDER, INVOICE, CREDIT_NOTE, PAYMENT, INTEGRATION_EVENT)
 CASES = [
     pytest.param(
         adapter,

@@ -5,7 +5,9 @@ role, for a quote in each status and a contract in each stage, owned by the test
 another person of the BU, reads every governed field (readable or hidden as the policy's data
 says), and writes a few representative fields (refused with the field, or RECORD_CLOSED once
 the record left its editable stage; nothing changes on a refusal). Quote lines are checked per
-role: back-end support edits them, front-end sales never sees their cost or margin.
+role and quote status: back-end support edits them, and only HQ, the BU's managers and
+finance see their cost and margin (test_q2c_matrix.py checks the stage actions, creation,
+approvals and the policy's margin rules).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from graphql_relay import to_global_id
 
 from crm.platform.permissions.defaults import DEFAULT_ROLES
 from crm.platform.permissions.vocabulary import Action
-from crm.tests.permissions.matrix import expected, member
+from crm.tests.permissions.matrix import expected, member, rolled_back
 from crm.tests.permissions.test_sales_matrix import (
     OTHER,
     SCHEMA,
@@ -196,25 +198,35 @@ SET_LINES = """mutation($id: ID!, $material: ID!) {
     errors { field code } quote { id } } }"""
 
 
-@pytest.mark.parametrize("role", list(DEFAULT_ROLES))
-def test_quote_lines_per_role(world, graphql, settings, role):
-    """On a draft owned by the tested user: which line fields they read, and whether they may
-    replace the lines (the `quote_line` rules)."""
+@pytest.mark.parametrize(
+    ("role", "stage"),
+    [
+        pytest.param(role, stage, id=f"{role}-{stage}")
+        for role in DEFAULT_ROLES
+        for stage in QUOTE_STAGES
+    ],
+)
+def test_quote_lines_per_role_and_stage(world, graphql, settings, role, stage):
+    """On a quote owned by the tested user, in each status: which line fields they read (the
+    cost and margin only where the policy shows them), and whether they may replace the lines
+    (the `quote_line` rules; only a draft's lines change)."""
     from crm.masterdata.models import Material
     from crm.tenants.quotes.models import QuoteLine
 
     settings.REGION = "eu"
     username = member(role)
-    quote = _quote(world, "DRAFT", username)
+    quote = _quote(world, stage, username)
     with schema_context(SCHEMA):
         QuoteLine.objects.filter(quote=quote).update(unit_cost=1, cost_amount=1, margin_amount=10)
-    on_quote = expected("quote", ("lines",), role, "DRAFT", owned=True)
+        before = list(QuoteLine.objects.filter(quote=quote).values())
+    on_quote = expected("quote", ("lines", "margin"), role, stage, owned=True)
     want = expected("quote_line", tuple(LINE_FIELDS), role, "")
     reply = graphql(LINES, {"id": to_global_id("Quote", quote.pk)}, bu="acme.de", as_=username)
     gid = to_global_id("Quote", quote.pk)
     if Action.VIEW not in on_quote.actions:
         assert reply.codes == ["NOT_FOUND"]
-    elif on_quote.mode("lines") == "read" or on_quote.mode("lines") == "write":
+    else:
+        assert on_quote.mode("lines") != "hidden"
         (line,) = reply.data["quote"]["lines"]
         forbidden = {
             error["path"][-1]
@@ -228,13 +240,22 @@ def test_quote_lines_per_role(world, graphql, settings, role):
                 assert name in forbidden, field
             else:
                 assert line[name] is not None, field
+        # A line's margin shows where the quote's does (one gives away the other).
+        assert want.mode("margin") == on_quote.mode("margin").replace("write", "read")
     material = to_global_id("Material", Material.objects.get(code="M-002").pk)
-    errors = graphql(SET_LINES, {"id": gid, "material": material}, bu="acme.de", as_=username).data[
-        "quoteLinesSet"
-    ]["errors"]
-    if Action.VIEW not in on_quote.actions:
-        assert [e["code"] for e in errors] == ["NOT_FOUND"]
-    elif Action.EDIT in want.actions:
-        assert errors == []
-    else:
-        assert [e["code"] for e in errors] == ["PERMISSION_DENIED"]
+    with rolled_back():
+        errors = graphql(
+            SET_LINES, {"id": gid, "material": material}, bu="acme.de", as_=username
+        ).data["quoteLinesSet"]["errors"]
+        codes = [e["code"] for e in errors]
+        if Action.VIEW not in on_quote.actions:
+            assert codes == ["NOT_FOUND"]
+        elif stage != "DRAFT":
+            assert codes == ["RECORD_CLOSED"]
+        elif want.may_write("material") and want.may_write("quantity"):
+            assert codes == []
+        else:
+            assert codes == ["PERMISSION_DENIED"]
+        if codes:
+            with schema_context(SCHEMA):
+                assert list(QuoteLine.objects.filter(quote=quote).values()) == before

@@ -38,9 +38,10 @@ fragment Q on Quote {
 CREATE = (
     QUOTE
     + """
-mutation($deal: ID!, $lines: [QuoteLineItemInput!], $discount: Decimal, $date: Date, $until: Date) {
+mutation($deal: ID!, $lines: [QuoteLineItemInput!], $discount: Decimal, $date: Date, $until: Date,
+         $currency: String) {
   quoteCreate(opportunity: $deal, lines: $lines, headerDiscount: $discount, quoteDate: $date,
-              validUntil: $until) {
+              validUntil: $until, currency: $currency) {
     errors { field code message } quote { ...Q } } }
 """
 )
@@ -496,3 +497,35 @@ def test_pricing_many_lines_takes_a_fixed_number_of_statements(eu):
         assert len(priced) == len(codes)
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_an_export_quote_in_another_currency_converts_each_line_at_the_quote_date(eu, graphql):
+    standard_taxes("de")
+    deal = make_deal()
+    lines = [{"material": mat("M-001"), "quantity": "3"}]
+    # The German BU quotes a Japanese buyer in yen: the EU list's 11.50 EUR converted (through
+    # the group currency) at today's rates, in whole yen.
+    quote = create(graphql, deal, lines, "de", SALES, currency="jpy")["quote"]
+    assert quote["currency"] == "JPY"
+    (line,) = quote["lines"]
+    assert line["priceSource"]["priceList"] == "EU"
+    conversion = line["priceSource"]["conversion"]
+    assert conversion["source"] == {"amount": "11.50", "currency": "EUR"}
+    assert conversion["rateDate"] == eu.today.isoformat()
+    expected = (Decimal("11.50") / CNY_TO_EUR * CNY_TO_JPY).quantize(Decimal(1))
+    assert Decimal(line["unitPrice"]["amount"]) == expected
+    assert line["unitPrice"]["currency"] == "JPY"
+    assert (
+        Decimal(quote["grossTotal"]["amount"])
+        == Decimal(quote["grossTotal"]["amount"]).to_integral()
+    )
+
+
+def test_a_quote_in_an_unknown_currency_is_refused_and_nothing_is_made(eu, graphql):
+    deal = make_deal()
+    lines = [{"material": mat("M-001"), "quantity": "3"}]
+    result = create(graphql, deal, lines, "de", SALES, currency="XYZ")
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("currency", "UNKNOWN_CURRENCY")]
+    assert result["quote"] is None
+    with schema_context(schema()):
+        assert not Quote.objects.exists()

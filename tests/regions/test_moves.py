@@ -212,6 +212,9 @@ def test_the_user_and_team_columns_of_a_bu_schema_are_known():
         ("contracts_approvaldelegation", "created_by_id"),
         ("contracts_approvalevent", "user_id"),
         ("contracts_approvalevent", "on_behalf_of_id"),
+        # Credit control (#7): who tried to confirm a held order, who released it.
+        ("creditcontrol_credithold", "blocked_by_id"),
+        ("creditcontrol_creditrelease", "released_by_id"),
         # Targets (#7): the subject user and who set it.
         ("performance_target", "user_id"),
         ("performance_target", "set_by_id"),

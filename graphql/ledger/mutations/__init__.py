@@ -1,9 +1,12 @@
 """Ledger mutations: orders (create, confirm, deliver, update, cancel), invoices (create,
-issue, update, cancel), credit notes, payments (record, allocate, update)."""
+issue, update, cancel), credit notes, payments (record, allocate, update), integration
+(endpoints, sending an event again)."""
 
 import graphene
 
 from crm.graphql.ledger.mutations.credit_note_create import CreditNoteCreate
+from crm.graphql.ledger.mutations.integration_endpoint_set import IntegrationEndpointSet
+from crm.graphql.ledger.mutations.integration_event_redeliver import IntegrationEventRedeliver
 from crm.graphql.ledger.mutations.invoice_cancel import InvoiceCancel
 from crm.graphql.ledger.mutations.invoice_create import InvoiceCreate
 from crm.graphql.ledger.mutations.invoice_issue import InvoiceIssue
@@ -32,3 +35,5 @@ class LedgerMutations(graphene.ObjectType):
     payment_record = PaymentRecord.Field()
     payment_allocate = PaymentAllocate.Field()
     payment_update = PaymentUpdate.Field()
+    integration_endpoint_set = IntegrationEndpointSet.Field()
+    integration_event_redeliver = IntegrationEventRedeliver.Field()

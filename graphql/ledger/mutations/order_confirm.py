@@ -19,7 +19,9 @@ class OrderConfirm(CrmMutation):
     class Meta:
         description = (
             "Confirm an order so it can be delivered and invoiced. Credit control checks the "
-            "customer's exposure first and may refuse; the ERP is told (order.confirmed)."
+            "customer's exposure first and may refuse (CREDIT_LIMIT_EXCEEDED, or "
+            "CREDIT_CHECK_UNAVAILABLE when a cell did not answer): the order then waits for "
+            "finance, `creditHold` says why; the ERP is told (order.confirmed)."
         )
         error_codes = (
             *ON_DOCUMENT,
@@ -32,6 +34,10 @@ class OrderConfirm(CrmMutation):
         id = graphene.ID(required=True)
 
     order = graphene.Field(Order)
+    credit_hold = graphene.Field(
+        "crm.graphql.creditcontrol.types.CreditHold",
+        description="When credit control refused: the order's hold, if you may view it.",
+    )
 
     @classmethod
     def perform(cls, _info: graphene.ResolveInfo, access: Access, id: str) -> dict[str, Any]:

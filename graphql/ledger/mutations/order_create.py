@@ -22,14 +22,20 @@ class OrderLineInput(graphene.InputObjectType):
     quantity = graphene.Decimal(required=True, description="Positive, at most 3 decimals.")
     unit_price = graphene.Decimal(required=True, description="In the order's currency.")
     description = graphene.String()
+    tax_code = graphene.String(
+        description="The business unit's tax rate (e.g. reduced); by default the contract's "
+        "rate for the material, or the BU's rate for its category, or its default rate."
+    )
 
 
 class OrderCreate(CrmMutation):
     class Meta:
         description = (
             "Create an open, unconfirmed order of an account (lines of materials at the given "
-            "unit prices), numbered in the business unit's sequence and converted to the group "
-            "currency at the rate of the order date. An integration names its own id in "
+            "unit prices, each taxed at the rate its contract's quote gave it, or the business "
+            "unit's rate), numbered in the business unit's sequence and converted to the group "
+            "currency at the rate of the order date. With `contractId`, the contract must be "
+            "signed and of the account. An integration names its own id in "
             "`externalReference`: the same one twice is RECORD_DUPLICATE."
         )
         error_codes = (
@@ -39,6 +45,9 @@ class OrderCreate(CrmMutation):
             ErrorCode.UNKNOWN_CURRENCY,
             ErrorCode.RATE_NOT_FOUND,
             ErrorCode.RECORD_DUPLICATE,
+            ErrorCode.TAX_RATE_NOT_FOUND,
+            ErrorCode.CONTRACT_NOT_SIGNED,
+            ErrorCode.RECORD_CLOSED,
         )
 
     class Arguments:
@@ -46,7 +55,7 @@ class OrderCreate(CrmMutation):
         lines = graphene.List(graphene.NonNull(OrderLineInput), required=True)
         currency = graphene.String(description="ISO-4217; the business unit's by default.")
         order_date = graphene.Date(description="Today in the business unit by default.")
-        contract_id = graphene.Int(description="The contract it comes from.")
+        contract_id = graphene.Int(description="The signed contract it comes from (its id).")
         contract_number = graphene.String()
         external_reference = graphene.String()
         customer_reference = graphene.String()
@@ -80,6 +89,7 @@ class OrderCreate(CrmMutation):
                     quantity=Decimal(line["quantity"]),
                     unit_price=Decimal(line["unit_price"]),
                     description=line.get("description") or "",
+                    tax_code=line.get("tax_code") or "",
                 )
                 for i, line in enumerate(lines)
             ],

@@ -30,6 +30,7 @@ class QuoteCreate(CrmMutation):
             ErrorCode.NOT_FOUND,
             ErrorCode.RECORD_CLOSED,
             ErrorCode.UNKNOWN_LANGUAGE,
+            ErrorCode.UNKNOWN_CURRENCY,
             *PRICING,
         )
 
@@ -41,6 +42,10 @@ class QuoteCreate(CrmMutation):
         header_discount = graphene.Decimal(description="On every line, after its own, %.")
         language = graphene.String(description="Default: the customer's.")
         note = graphene.String()
+        currency = graphene.String(
+            description="ISO 4217; the business unit's by default (prices converted at the "
+            "quote date's rates)."
+        )
 
     quote = graphene.Field(Quote)
 
@@ -56,6 +61,7 @@ class QuoteCreate(CrmMutation):
         header_discount: Decimal | None = None,
         language: str | None = None,
         note: str | None = None,
+        currency: str | None = None,
     ) -> dict[str, Any]:
         deal = deals.get_deal(access, pk_of("Opportunity", opportunity, field="opportunity"))
         quote = services.create_quote(
@@ -67,5 +73,6 @@ class QuoteCreate(CrmMutation):
             header_discount=header_discount if header_discount is not None else Decimal(0),
             language=language or "",
             note=note or "",
+            currency=currency or "",
         )
         return payload(access, quote)

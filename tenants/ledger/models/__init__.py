@@ -1,11 +1,17 @@
 """The ledger's models, by document: orders, invoices (and credit notes), payments, events."""
 
-from crm.tenants.ledger.models.common import Converted
-from crm.tenants.ledger.models.integration import EventKind, IntegrationEndpoint, IntegrationEvent
+from crm.tenants.ledger.models.common import Converted, Taxed
+from crm.tenants.ledger.models.integration import (
+    EventKind,
+    IntegrationDelivery,
+    IntegrationEndpoint,
+    IntegrationEvent,
+)
 from crm.tenants.ledger.models.invoices import (
     OPEN_INVOICE_STATUSES,
     CreditNote,
     CreditNoteStatus,
+    CreditNoteTax,
     DocumentSequence,
     Invoice,
     InvoiceLine,
@@ -27,9 +33,11 @@ __all__ = [
     "Converted",
     "CreditNote",
     "CreditNoteStatus",
+    "CreditNoteTax",
     "Delivery",
     "DocumentSequence",
     "EventKind",
+    "IntegrationDelivery",
     "IntegrationEndpoint",
     "IntegrationEvent",
     "Invoice",
@@ -41,4 +49,5 @@ __all__ = [
     "OrderStatus",
     "Payment",
     "SequenceKind",
+    "Taxed",
 ]

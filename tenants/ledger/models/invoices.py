@@ -1,11 +1,13 @@
 """Invoices against orders, their lines, credit notes, and the BU's gapless number sequences.
 
 An invoice is made as a draft against one order (its lines take quantities of the order's
-lines), and gets its number, issue date, due date and conversion when it is issued. Its open
-amount is `total - credited - paid`: what credit notes and allocated payments took from it,
+lines, with their tax), and gets its number, issue date, due date and conversion when it is
+issued. `total` is the gross (`net_total + tax_total`), what receivables and payments count in.
+Its open amount is `total - credited - paid`: what credit notes and allocated payments took from it,
 kept on the row (with the same in the group currency, at the invoice's own rate) so that the
 receivables aging reads open invoices from one partial index. Status follows the open amount:
-ISSUED (nothing settled), PARTIALLY_PAID, PAID (settled: paid, credited or both).
+ISSUED (nothing settled), PARTIALLY_PAID, PAID (settled: paid, credited or both). A credit note
+credits a gross amount; the tax in it is the invoice's, in proportion, per rate (`CreditNoteTax`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.platform.core.money import amount_field
 from crm.platform.core.placement import tenant_model
-from crm.tenants.ledger.models.common import Converted, quantity_field
+from crm.tenants.ledger.models.common import Converted, Taxed, quantity_field, tax_rate_field
 from crm.tenants.ledger.models.orders import Order, OrderLine
 
 
@@ -33,7 +35,7 @@ class InvoiceStatus(models.TextChoices):
 OPEN_INVOICE_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Invoice(Converted):
     # Given at issue: drafts have none (the sequence has no gaps, drafts may be dropped).
     number = models.CharField(max_length=40, null=True, blank=True, unique=True)
@@ -53,7 +55,9 @@ class Invoice(Converted):
     # The account's payment terms when issued, and the days they gave.
     payment_terms = models.CharField(max_length=100, blank=True, default="")
     payment_days = models.PositiveIntegerField(null=True, blank=True)
-    total = amount_field()
+    net_total = amount_field(default=0)
+    tax_total = amount_field(default=0)
+    total = amount_field(help_text="Gross: net + tax.")
     total_group = amount_field(null=True, blank=True)
     credited_amount = amount_field(default=0)
     paid_amount = amount_field(default=0)
@@ -91,6 +95,10 @@ class Invoice(Converted):
                 | models.Q(status="CANCELLED"),
                 name="ledger_invoice_closed_when_settled",
             ),
+            models.CheckConstraint(
+                condition=models.Q(total=models.F("net_total") + models.F("tax_total")),
+                name="ledger_invoice_gross",
+            ),
         ]
         indexes = [
             models.Index(fields=["account", "issue_date"], name="ledger_invoice_account"),
@@ -118,7 +126,9 @@ class Invoice(Converted):
 
 
 @tenant_model(personal_data=False)
-class InvoiceLine(models.Model):
+class InvoiceLine(Taxed):
+    """A quantity of an order line invoiced: `amount` is net, at the order line's tax rate."""
+
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveIntegerField()
@@ -137,6 +147,10 @@ class InvoiceLine(models.Model):
             models.CheckConstraint(
                 condition=models.Q(quantity__gt=0), name="ledger_invoice_line_qty"
             ),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__gte=0, tax_rate__lte=100, tax_amount__gte=0),
+                name="ledger_invoice_line_tax",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -147,7 +161,7 @@ class CreditNoteStatus(models.TextChoices):
     ISSUED = "ISSUED", _("Issued")
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class CreditNote(Converted):
     """An amount credited on an issued invoice: reduces its open amount, never below zero."""
 
@@ -164,14 +178,20 @@ class CreditNote(Converted):
     )
     issue_date = models.DateField()
     reason = models.CharField(max_length=500)
-    amount = amount_field()
+    amount = amount_field(help_text="Gross: net + tax.")
+    net_amount = amount_field(default=0)
+    tax_amount = amount_field(default=0)
     amount_group = amount_field()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-issue_date", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gt=0), name="ledger_credit_positive")
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="ledger_credit_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount=models.F("net_amount") + models.F("tax_amount")),
+                name="ledger_credit_gross",
+            ),
         ]
         indexes = [
             models.Index(fields=["account", "issue_date"], name="ledger_credit_account"),
@@ -183,6 +203,32 @@ class CreditNote(Converted):
 
     def __str__(self) -> str:
         return self.number
+
+
+@tenant_model(personal_data=False)
+class CreditNoteTax(models.Model):
+    """The part of a credit note at one tax rate of its invoice: net and tax credited."""
+
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="taxes")
+    tax_code = models.CharField(max_length=40, blank=True, default="")
+    tax_rate = tax_rate_field()
+    net_amount = amount_field()
+    tax_amount = amount_field()
+
+    class Meta:
+        ordering = ["credit_note", "-tax_rate", "tax_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_note", "tax_code", "tax_rate"], name="ledger_credit_tax_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(net_amount__gte=0, tax_amount__gte=0),
+                name="ledger_credit_tax_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_note_id}: {self.tax_rate}%"
 
 
 class SequenceKind(models.TextChoices):

@@ -4,8 +4,11 @@ An order comes from a signed contract (`contract_id`, `contract_number`) or stra
 integration such as the ERP (`external_reference`, unique, so the same order sent twice is
 recorded once). It is confirmed before it is delivered or invoiced; confirming is where credit
 control checks the customer's exposure. Lines are delivered in parts; the order's status follows
-its deliveries. `invoiced_amount` is what issued invoices took from it, so the still open order
-value (credit exposure) is `total - invoiced_amount` of confirmed orders that are not cancelled.
+its deliveries. Each line carries its tax (code, rate, amount: `Taxed`); the order's `net_total`
+and `tax_total` are the sums of its lines' and `total` is the gross, net + tax, what the
+customer owes. `invoiced_amount` is the gross that issued invoices took from it, so the still
+open order value (credit exposure) is `total - invoiced_amount` of confirmed orders that are
+not cancelled.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.platform.core.money import amount_field
 from crm.platform.core.placement import tenant_model
-from crm.tenants.ledger.models.common import Converted, quantity_field
+from crm.tenants.ledger.models.common import Converted, Taxed, quantity_field
 
 
 class OrderStatus(models.TextChoices):
@@ -34,7 +37,7 @@ class InvoiceBasis(models.TextChoices):
     ORDERED = "ORDERED", _("Ordered quantity (invoiced in advance)")
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Order(Converted):
     number = models.CharField(max_length=40, unique=True)
     account = models.ForeignKey(
@@ -45,6 +48,8 @@ class Order(Converted):
     contract_number = models.CharField(max_length=40, blank=True, default="")
     # The sender's id of an order created by an integration (ERP): unique when given.
     external_reference = models.CharField(max_length=100, blank=True, default="")
+    # The customer's reference ("PO 4711, z. Hd. Frau Weber") and notes: personal data where
+    # they name people (crm.tenants.personaldata.documents).
     customer_reference = models.CharField(max_length=100, blank=True, default="")
     notes = models.TextField(blank=True, default="")
     # The salesperson responsible (the account's sales owner by default).
@@ -59,7 +64,9 @@ class Order(Converted):
     confirmed = models.BooleanField(default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.CharField(max_length=200, blank=True, default="")
-    total = amount_field()
+    net_total = amount_field(default=0)
+    tax_total = amount_field(default=0)
+    total = amount_field(help_text="Gross: net + tax.")
     total_group = amount_field()
     invoiced_amount = amount_field(default=0)
     cancelled_on = models.DateField(null=True, blank=True)
@@ -77,6 +84,10 @@ class Order(Converted):
             models.CheckConstraint(
                 condition=models.Q(invoiced_amount__gte=0, invoiced_amount__lte=models.F("total")),
                 name="ledger_order_invoiced_within_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total=models.F("net_total") + models.F("tax_total")),
+                name="ledger_order_gross",
             ),
         ]
         indexes = [
@@ -99,7 +110,9 @@ class Order(Converted):
 
 
 @tenant_model(personal_data=False)
-class OrderLine(models.Model):
+class OrderLine(Taxed):
+    """A material ordered: `amount` is net (quantity × unit price, rounded), the tax is on it."""
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
     material_id = models.BigIntegerField(help_text="Golden material (shared schema) id.")
@@ -120,6 +133,10 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "position"], name="ledger_order_line_pos"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="ledger_line_qty"),
+            models.CheckConstraint(
+                condition=models.Q(tax_rate__gte=0, tax_rate__lte=100, tax_amount__gte=0),
+                name="ledger_line_tax",
+            ),
             models.CheckConstraint(
                 condition=models.Q(
                     delivered_quantity__gte=0, delivered_quantity__lte=models.F("quantity")

@@ -19,7 +19,7 @@ from crm.tenants.ledger.models.common import Converted
 from crm.tenants.ledger.models.invoices import Invoice
 
 
-@tenant_model(personal_data=False)
+@tenant_model(personal_data=True)
 class Payment(Converted):
     number = models.CharField(max_length=40, unique=True)
     payer = models.ForeignKey(
@@ -29,7 +29,8 @@ class Payment(Converted):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     received_on = models.DateField()
-    # The bank's or the payer's reference (e.g. the statement line's text).
+    # The bank's or the payer's reference (e.g. the statement line's text): personal data (the
+    # payer's name), kept as an accounting record (crm.tenants.personaldata.documents).
     reference = models.CharField(max_length=200, blank=True, default="")
     # The sender's id of a payment reported by an integration (bank import): unique when given.
     external_reference = models.CharField(max_length=100, blank=True, default="")
@@ -60,7 +61,13 @@ class Payment(Converted):
             ),
         ]
         indexes = [
-            models.Index(fields=["payer", "received_on"], name="ledger_payment_payer"),
+            # A payer's payments by date, with their group amount: the RFM segments' monetary
+            # value (crm.tenants.insights.rfm) sums them from the index alone.
+            models.Index(
+                fields=["payer", "received_on"],
+                name="ledger_payment_payer",
+                include=["amount_group"],
+            ),
             models.Index(fields=["-received_on", "id"], name="ledger_payment_newest"),
             # Unapplied cash per payer (the customer's credit), for the aging and exposure.
             models.Index(

@@ -1,0 +1,1 @@
+"""Credit control in GraphQL: holds waiting for finance, releases, a customer's exposure."""
