@@ -19,10 +19,11 @@ its creation (every deal starts in the first stage); a deal loaded without a tra
 counts as in its current stage since it entered it. Periods are calendar periods of the time
 zone given (the BU's; HQ's for the group view); the range is of whole days in that zone.
 
-It is one set-based statement: the trails aggregated per deal (the first moment each stage was
-reached), each deal's stages put into the periods' buckets, and the deals counted per status,
-highest stage and buckets; the few hundred groups are spread over periods and stages here
-(infra/bench_funnel.py: 50,000 deals and their trails).
+It is one set-based statement: the deals that can count in the range joined to their moves and
+aggregated per deal (the first moment each stage was reached), each deal's stages put into the
+periods' buckets, and the deals counted per status, highest stage and buckets; the few hundred
+groups are spread over periods and stages here (infra/bench_funnel.py: 50,000 deals and their
+trails).
 """
 
 from __future__ import annotations
@@ -158,21 +159,22 @@ def reach_groups(
     later = range(2, len(codes) + 1)
     # The first moment a move reached each later step (or one past it): stage moves, closing
     # as won, reopening; a deal's creation is its first step (every deal starts there).
-    firsts = "".join(f", min(at) FILTER (WHERE reach >= {step}) AS first_{step}" for step in later)
+    firsts = "".join(
+        f", min(m.at) FILTER (WHERE m.reach >= {step}) AS first_{step}" for step in later
+    )
     buckets = ", ".join(
         [
-            "width_bucket(d.created_at, %s::timestamptz[])",
+            "width_bucket(created_at, %s::timestamptz[])",
             # A deal without a trail (an import) is in its stage since it entered it.
             *(
-                f"width_bucket(least(t.first_{step}, CASE WHEN d.reach >= {step} "
-                f"THEN d.stage_entered_at END), %s::timestamptz[])"
+                f"width_bucket(least(first_{step}, CASE WHEN reach >= {step} "
+                f"THEN stage_entered_at END), %s::timestamptz[])"
                 for step in later
             ),
         ]
     )
-    columns = ", ".join(["opportunity_id", "final", *(f"first_{step}" for step in later)])
     sql = f"""
-        WITH deals AS MATERIALIZED (
+        WITH deals AS (
             SELECT id, status, created_at, stage_entered_at,
                    coalesce(array_position(%s::text[], stage_code::text), 1) AS reach
             FROM {deal}
@@ -182,18 +184,18 @@ def reach_groups(
             WHERE pipeline_id = %s AND created_at < %s
               AND stage_entered_at >= %s - interval '1 minute'{extra}
         ),
-        trails ({columns}) AS (
-            SELECT opportunity_id, max(reach){firsts}
-            FROM (
+        reached AS (
+            SELECT d.status, d.created_at, d.stage_entered_at, d.reach,
+                   max(m.reach) AS final{firsts}
+            FROM deals AS d
+            LEFT JOIN (
                 SELECT opportunity_id, at, array_position(%s::text[], to_stage::text) AS reach
-                FROM {event}
-                WHERE kind IN ('STAGE', 'CLOSED', 'REOPENED') AND to_stage = ANY(%s)
-                  AND opportunity_id IN (SELECT id FROM deals)
-            ) AS moves
-            GROUP BY opportunity_id
+                FROM {event} WHERE kind IN ('STAGE', 'CLOSED', 'REOPENED')
+            ) AS m ON m.opportunity_id = d.id
+            GROUP BY d.id, d.status, d.created_at, d.stage_entered_at, d.reach
         )
-        SELECT d.status, greatest(d.reach, coalesce(t.final, 0)), {buckets}, count(*)
-        FROM deals AS d LEFT JOIN trails AS t ON t.opportunity_id = d.id
+        SELECT status, greatest(reach, coalesce(final, 0)), {buckets}, count(*)
+        FROM reached
         GROUP BY {", ".join(str(n) for n in range(1, len(codes) + 3))}
     """  # noqa: S608  (table names from the models, steps are numbers, values as parameters)
     params = [
@@ -203,11 +205,10 @@ def reach_groups(
         thresholds[0],
         *extra_params,
         codes,
-        codes,
         *([thresholds] * len(codes)),
     ]
-    # Two hash aggregates over the deals and their trails: parallel workers would cost more
-    # than they save, and the cores are shared with the other requests.
+    # A hash join and two hash aggregates: parallel workers would cost more than they save,
+    # and the cores are shared with the other requests.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute("SET LOCAL work_mem = '32MB'")
