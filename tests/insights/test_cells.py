@@ -4,7 +4,8 @@ and the group's totals add the cells up.
 
 The cells are shared by the whole session (other tests write into the same BUs), so what each
 cell holds is computed in that cell at the moment of the check, and what is seeded here is
-checked to be inside it.
+checked to be inside it. The customers seeded are golden records made at HQ and replicated into
+every cell, as the other group views (the receivables exposure) expect of any BU account.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from crm.tests.creditcontrol.cells_seed import golden_everywhere
 from crm.tests.fixtures.cells import Cell, Cells
 
 pytestmark = pytest.mark.cells
@@ -109,7 +111,10 @@ def test_hq_adds_up_the_rfm_segments_and_aging_of_every_cell(cells: Cells) -> No
         "ap": {"bu": "jp", "orders": [200], "paid": "50.00"},
     }
     for region, spec in seeded.items():
-        spec.update(tag=f"{tag}-{spec['bu']}", customer=900_000_001 + secrets.randbelow(10**6))
+        # A golden customer made at HQ and replicated as it is (the receivables aggregate of
+        # the same cells names every customer with something open by its golden code).
+        code = f"{tag}-{spec['bu']}".upper()
+        spec.update(tag=code, customer=golden_everywhere(cells, code, None))
         assert "SEEDED" in _in(cells[region], SEED, spec)
     reply = cells["cn"].graphql(QUERY, bu="lumina.hq", token=directory.token("cn"), timeout=60)
     assert reply.errors == [], reply.errors
