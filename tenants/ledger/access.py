@@ -98,6 +98,7 @@ INVOICE = register(
             "lines",
             "credit_notes",
             "allocations",
+            "document",
         ),
         stages=INVOICE_STAGES,
         stage_field="status",
