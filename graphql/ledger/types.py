@@ -526,6 +526,7 @@ class Invoice(BusinessUnitScopedId, graphene.ObjectType):
     lines = graphene.List(graphene.NonNull(InvoiceLine))
     credit_notes = graphene.List(graphene.NonNull(CreditNote))
     allocations = graphene.List(graphene.NonNull(Allocation))
+    document = graphene.Field(lambda: InvoiceDocument)
     created_at = graphene.DateTime(required=True)
     permissions = permissions_field(INVOICE)
 
@@ -596,6 +597,16 @@ class Invoice(BusinessUnitScopedId, graphene.ObjectType):
     @staticmethod
     def resolve_allocations(root: models.Invoice, info: graphene.ResolveInfo) -> object:
         return ledger_loaders(info).invoice_allocations.load(root.pk)
+
+    @staticmethod
+    def resolve_document(root: models.Invoice, _info: graphene.ResolveInfo) -> object:
+        return InvoiceDocument(url=f"/files/invoices/{root.pk}/invoice.html")
+
+
+class InvoiceDocument(graphene.ObjectType):
+    """The printable invoice (HTML) in the customer's language, with its VAT by rate."""
+
+    url = graphene.String(required=True, description="GET it with the same headers as the API.")
 
 
 class InvoiceConnection(CountedConnection):

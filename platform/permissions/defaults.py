@@ -547,6 +547,7 @@ INVOICE_SYSTEM = dict.fromkeys(
         "open_amount_group",
         "credit_notes",
         "allocations",
+        "document",
     ),
     "read",
 )

@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from crm.graphql.core.view import CrmGraphQLView
+from crm.graphql.ledger.downloads import invoice_document
 from crm.graphql.privacy.downloads import subject_export
 from crm.graphql.quotes.downloads import quote_document
 from crm.graphql.transfer.downloads import transfer_file
@@ -25,6 +26,7 @@ urlpatterns = [
     path("healthz", healthz),
     path("files/transfer-jobs/<int:job_id>/<str:name>", transfer_file),
     path("files/quotes/<int:quote_id>/quote.html", quote_document),
+    path("files/invoices/<int:invoice_id>/invoice.html", invoice_document),
     # Cell to cell (signed): moving a business unit between regions.
     path("internal/regions/moves/<slug:action>", region_move_endpoint),
     path("files/data-subject-requests/<int:request_id>/export.json", subject_export),

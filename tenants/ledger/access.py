@@ -105,6 +105,7 @@ INVOICE = register(
             "lines",
             "credit_notes",
             "allocations",
+            "document",
         ),
         stages=INVOICE_STAGES,
         stage_field="status",
