@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from crm.infra.demo_q2c import CREDIT_CUSTOMER, GERMANY, JAPAN, QuoteToCash, StepRefusedError
+from crm.infra.demo_q2c import (
+    CREDIT_CUSTOMER,
+    GERMANY,
+    GROUP_DASHBOARD,
+    JAPAN,
+    QuoteToCash,
+    StepRefusedError,
+)
 from crm.tests.fixtures.cell_directory import add_users, demo_master_data
 from crm.tests.fixtures.cells import Cells, eventually
 
@@ -203,3 +210,20 @@ def test_an_order_over_the_customers_limit_is_blocked_and_released_by_finance(
     assert released["hold"]["status"] == "RELEASED"
     confirmed = run.confirm()
     assert confirmed["confirmed"] is True
+
+
+def test_the_group_dashboard_shows_both_deals_in_cny_at_dated_rates(ask: CellsAsk) -> None:
+    board = ask("lumina.hq", "lumina.director", GROUP_DASHBOARD, {})
+    rfm = board["groupRfm"]
+    assert rfm["complete"] is True, rfm["missingRegions"]
+    assert rfm["currency"] == "CNY"
+    by_unit: dict[str, Decimal] = {}
+    for row in rfm["rows"]:
+        assert row["monetary"]["currency"] == "CNY"
+        by_unit[row["businessUnit"]] = by_unit.get(row["businessUnit"], Decimal(0)) + Decimal(
+            row["monetary"]["amount"]
+        )
+    # Both subsidiaries' customers, each paid in its own currency, summed in CNY.
+    assert by_unit.keys() >= {"de", "jp"}
+    assert all(amount > 0 for amount in by_unit.values())
+    assert board["groupReceivablesAging"]["complete"] is True
