@@ -56,6 +56,7 @@ bench: install messages services
 	$(PY) -m crm.infra.bench_ledger
 	$(PY) -m crm.infra.bench_credit
 	$(PY) -m crm.infra.bench_insights
+	$(PY) -m crm.infra.bench_funnel
 
 clean:
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache
