@@ -61,11 +61,11 @@ with schema_context(unit.schema_name), connection.cursor() as cursor:
     cursor.execute(f'''
         INSERT INTO ledger_order (number, account_id, contract_number, external_reference,
             customer_reference, notes, status, invoice_basis, order_date, confirmed,
-            confirmed_by, total, total_group, invoiced_amount, {converted}, created_at,
-            updated_at)
+            confirmed_by, net_total, tax_total, total, total_group, invoiced_amount,
+            {converted}, created_at, updated_at)
         SELECT 'BO-' || lpad(o::text, 8, '0'), a.ids[1 + o % {accounts}], '', '', '', '',
                'DELIVERED', 'DELIVERED', current_date - (o % 700), true, 'bench',
-               100 + o % 900, 100 + o % 900,
+               100 + o % 900, 0, 100 + o % 900, 100 + o % 900,
                CASE WHEN o % 10 = 0 THEN 0 ELSE 100 + o % 900 END,
                'CNY', 'CNY', current_date - (o % 700), 1, current_date - (o % 700), 'SPOT',
                now(), now()
@@ -73,12 +73,13 @@ with schema_context(unit.schema_name), connection.cursor() as cursor:
              (SELECT array_agg(id ORDER BY id) FROM localcustomers_localcustomer) AS a(ids)''')
     cursor.execute(f'''
         INSERT INTO ledger_invoice (number, order_id, account_id, status, notes, issue_date,
-            due_date, payment_terms, payment_days, total, total_group, credited_amount,
+            due_date, payment_terms, payment_days, net_total, tax_total, total, total_group,
+            credited_amount,
             paid_amount, open_amount, open_amount_group, last_settled_on, closed_on,
             {converted}, created_at, updated_at)
         SELECT 'BI-' || substr(o.number, 4), o.id, o.account_id,
                CASE WHEN o.id % 5 = 0 THEN 'ISSUED' ELSE 'PAID' END, '', o.order_date,
-               o.order_date + 30, '30 Tage netto', 30, o.total, o.total, 0,
+               o.order_date + 30, '30 Tage netto', 30, o.total, 0, o.total, o.total, 0,
                CASE WHEN o.id % 5 = 0 THEN 0 ELSE o.total END,
                CASE WHEN o.id % 5 = 0 THEN o.total ELSE 0 END,
                CASE WHEN o.id % 5 = 0 THEN o.total ELSE 0 END,

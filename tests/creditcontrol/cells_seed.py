@@ -72,7 +72,8 @@ with schema_context(unit.schema_name):
         amount = Decimal(order["amount"])
         made = Order.objects.create(
             number=order["number"], account=account, order_date=day,
-            confirmed=order["confirmed"], total=amount, total_group=amount, currency="CNY",
+            confirmed=order["confirmed"], total=amount,
+            net_total=amount, total_group=amount, currency="CNY",
             group_currency="CNY", fx_date=day, fx_rate=Decimal(1), fx_rate_date=day,
             fx_rate_type="SPOT",
         )

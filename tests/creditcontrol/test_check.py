@@ -159,6 +159,7 @@ def test_another_groups_data_never_counts(world):
                 order_date=rival_unit.today(),
                 confirmed=True,
                 total=d("999999.00"),
+                net_total=d("999999.00"),
                 total_group=d("999999.00"),
                 currency="USD",
                 group_currency="USD",

@@ -62,6 +62,7 @@ def _order_and_customer() -> tuple[Order, int, str]:
         account=account,
         order_date=day,
         total=Decimal("100.00"),
+        net_total=Decimal("100.00"),
         total_group=Decimal("781.25"),
         currency="EUR",
         group_currency="CNY",

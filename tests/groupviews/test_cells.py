@@ -241,12 +241,14 @@ with schema_context(unit.schema_name):
     account = LocalCustomer.objects.create(customer_id=golden.pk, local_code=spec["code"])
     order = Order.objects.create(
         number=spec["code"], account=account, order_date=day, confirmed=True,
-        total=Decimal("1500.00"), total_group=Decimal("1500.00"),
+        total=Decimal("1500.00"),
+        net_total=Decimal("1500.00"), total_group=Decimal("1500.00"),
         invoiced_amount=Decimal("1000.00"), **converted,
     )
     Invoice.objects.create(
         number=spec["code"], order=order, account=account, status="ISSUED", issue_date=day,
-        due_date=day, total=Decimal("1000.00"), total_group=Decimal("1000.00"),
+        due_date=day, total=Decimal("1000.00"),
+        net_total=Decimal("1000.00"), total_group=Decimal("1000.00"),
         open_amount=Decimal("1000.00"), open_amount_group=Decimal("1000.00"), **converted,
     )
 print("SEEDED")

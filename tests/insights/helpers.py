@@ -90,6 +90,7 @@ def order(
         status=status,
         cancelled_on=cancelled_on,
         total=amount,
+        net_total=amount,
         total_group=amount * 8,
         **_converted(day),
     )
@@ -194,6 +195,7 @@ def open_invoice(
         issue_date=issued,
         due_date=due,
         total=total,
+        net_total=total,
         total_group=Decimal(group),
         open_amount=total,
         open_amount_group=Decimal(group),

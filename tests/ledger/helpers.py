@@ -112,6 +112,7 @@ def material(code: str) -> int:
 TAX_RATES = {
     "acme.de": (Decimal("19"), Decimal("7")),
     "acme.jp": (Decimal("10"), Decimal("8")),
+    "acme.hq": (Decimal("13"), Decimal("9")),  # China: 13 % goods, 9 % reduced
 }
 
 

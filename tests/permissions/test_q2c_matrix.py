@@ -31,6 +31,7 @@ from crm.platform.permissions.defaults import (
     MARGIN_READERS,
 )
 from crm.platform.permissions.vocabulary import Action
+from crm.tests.ledger.conftest import ledger_tax_rates  # noqa: F401  (orders need rates)
 from crm.tests.permissions.matrix import expected, member, payload_of, rolled_back
 from crm.tests.permissions.test_quote_matrix import (
     CONTRACT_STAGES,

@@ -144,6 +144,7 @@ class Documents:
             "confirmed": True,
             "status": "DELIVERED",
             "total": Decimal("100.00"),
+            "net_total": Decimal("100.00"),
             "total_group": Decimal("781.25"),
             "invoiced_amount": Decimal("100.00"),
             "customer_reference": customer_reference,
@@ -180,6 +181,7 @@ class Documents:
             issue_date=self.day if issued else None,
             due_date=self.day + datetime.timedelta(days=30) if issued else None,
             total=Decimal("100.00"),
+            net_total=Decimal("100.00"),
             total_group=Decimal("781.25") if issued else None,
             paid_amount=Decimal("100.00") if paid else Decimal(0),
             open_amount=Decimal(0) if paid or not issued else Decimal("100.00"),
@@ -198,6 +200,7 @@ class Documents:
             issue_date=self.day,
             reason=reason,
             amount=Decimal("10.00"),
+            net_amount=Decimal("10.00"),
             amount_group=Decimal("78.13"),
             **_converted(self.day),
         )
