@@ -48,15 +48,15 @@ with schema_context(unit.schema_name):
         day = today - datetime.timedelta(days=days)
         order = Order.objects.create(
             number=f"{spec['tag']}-{number}", account=account, order_date=day, confirmed=True,
-            status="DELIVERED", total=Decimal("100.00"),
-            net_total=Decimal("100.00"), total_group=Decimal("100.00"),
+            status="DELIVERED", net_total=Decimal("100.00"), total=Decimal("100.00"),
+            total_group=Decimal("100.00"),
             invoiced_amount=Decimal("100.00"), fx_date=day, fx_rate_date=day, **money,
         )
     issued = today - datetime.timedelta(days=130)
     Invoice.objects.create(
         number=spec["tag"], order=order, account=account, status="ISSUED", issue_date=issued,
-        due_date=issued + datetime.timedelta(days=30), total=Decimal("100.00"),
-        net_total=Decimal("100.00"),
+        due_date=issued + datetime.timedelta(days=30), net_total=Decimal("100.00"),
+        total=Decimal("100.00"),
         total_group=Decimal("100.00"), open_amount=Decimal("100.00"),
         open_amount_group=Decimal("100.00"), fx_date=issued, fx_rate_date=issued, **money,
     )
