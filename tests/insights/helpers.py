@@ -91,7 +91,6 @@ def order(
         cancelled_on=cancelled_on,
         net_total=amount,
         total=amount,
-        net_total=amount,
         total_group=amount * 8,
         **_converted(day),
     )
@@ -197,7 +196,6 @@ def open_invoice(
         due_date=due,
         net_total=total,
         total=total,
-        net_total=total,
         total_group=Decimal(group),
         open_amount=total,
         open_amount_group=Decimal(group),
