@@ -224,6 +224,8 @@ def test_the_group_dashboard_shows_both_deals_in_cny_at_dated_rates(ask: CellsAs
             row["monetary"]["amount"]
         )
     # Both subsidiaries' customers, each paid in its own currency, summed in CNY.
+    # (other tests' customers in the same cells may have bought without paying yet)
     assert by_unit.keys() >= {"de", "jp"}
-    assert all(amount > 0 for amount in by_unit.values())
+    assert by_unit["de"] > 0
+    assert by_unit["jp"] > 0
     assert board["groupReceivablesAging"]["complete"] is True
